@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CentraConfig(AppConfig):
+    name = "centra"
+    verbose_name = "Centra"

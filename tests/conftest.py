@@ -1,0 +1,36 @@
+"""Project-wide fixtures. Every test gets its own in-memory Centra sandbox, so no test touches
+the developer's ``sandbox.sqlite3`` or sees another test's carts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from centra import connection
+from centra.sandbox import Sandbox, SandboxConfig, Store
+from centra.sandbox.demo import load_demo
+
+
+@pytest.fixture(scope="session")
+def storefront_sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = str(tmp_path_factory.mktemp("storefront-sandbox") / "demo.sqlite3")
+    store = Store(path)
+    load_demo(store, products=60, seed=1)
+    store.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def centra_sandbox(storefront_sandbox_template: str, settings) -> Iterator[Sandbox]:
+    """The embedded sandbox the storefront talks to during this test, with the demo catalog."""
+    settings.CENTRA_API_URL = ""
+    store = Store(":memory:")
+    template = Store(storefront_sandbox_template)
+    template.db.backup(store.db)
+    template.close()
+    sandbox = Sandbox(store, SandboxConfig(public_url=settings.CENTRA_SANDBOX_MOUNT))
+    connection.use_sandbox(sandbox)
+    yield sandbox
+    connection.use_sandbox(None)
+    store.close()

@@ -1,0 +1,58 @@
+"""Where the real services for integration tests live, and what to do when one is absent.
+
+On a laptop without Redis or PostgreSQL those tests skip and say how to start the service; under
+CI (``CI`` set) they fail instead, because CI must prove the real thing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+_HOW_TO_START = {
+    "Redis": 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""',
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "Chromium": "apt-get install -y chromium",
+}
+
+
+def _answers(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def unavailable(service: str, detail: str) -> None:
+    message = f"{service} is not available ({detail}); start it with: {_HOW_TO_START[service]}"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI requires {message}")
+    pytest.skip(message)
+
+
+def require_redis() -> str:
+    if not _answers(REDIS_URL):
+        unavailable("Redis", f"nothing answers at {REDIS_URL}")
+    return REDIS_URL
+
+
+def require_postgres() -> str:
+    if not _answers(POSTGRES_URL):
+        unavailable("PostgreSQL", f"nothing answers at {POSTGRES_URL}")
+    return POSTGRES_URL
+
+
+def require_chromium() -> str:
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        unavailable("Chromium", f"{CHROMIUM} not found")
+    return CHROMIUM
