@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from werkzeug.wrappers import Request, Response
 
 from centra.sandbox.http import ApiError, Call, Router, api, control, json_body, pages, split_path
@@ -46,6 +47,8 @@ class SandboxConfig:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_batch_size: int = 100
+    # Where outgoing webhooks go through; tests receive them in-process with MockTransport.
+    webhook_transport: httpx.BaseTransport | None = None
     latency_ms: int = 0
     preview_flag: str = "preview"
 
@@ -142,9 +145,12 @@ class Sandbox:
         call.correlation_id = request.headers.get("X-Correlation-ID")
         try:
             self._authenticate(call)
-            call.body = json_body(request) if request.method in ("POST", "PUT", "DELETE") else {}
+            # The token is settled in a transaction of its own, so even a refused call (bad
+            # JSON, a validation error that rolls the handler back) answers with a live token.
             with self.store.transaction():
                 self._resolve_token(call)
+            call.body = json_body(request) if request.method in ("POST", "PUT", "DELETE") else {}
+            with self.store.transaction():
                 result = route.handler(call)
             status, body = result if isinstance(result, tuple) else (200, result)
         except ApiError as err:
@@ -171,6 +177,9 @@ class Sandbox:
             status, body = result if isinstance(result, tuple) else (200, result)
         except ApiError as err:
             status, body = err.status, {"errors": err.errors, **err.extra}
+        except Exception:
+            log.exception("sandbox control handler failed: %s", route.name)
+            status, body = 500, {"errors": {"server": "internal error"}}
         return self._json(request, status, body)
 
     def _page(self, request: Request, parts: list[str]) -> Response:

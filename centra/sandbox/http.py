@@ -59,7 +59,7 @@ class Route:
             if seg.startswith("{"):
                 name, _, kind = seg[1:-1].partition(":")
                 if kind == "int":
-                    if not part.isdigit() or len(part) > 9:
+                    if not (part.isascii() and part.isdigit()) or len(part) > 9:
                         return None
                     params[name] = int(part)
                 else:
@@ -166,7 +166,7 @@ def json_body(request: Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApiError(400, {"body": "malformed JSON"}) from exc
     if not isinstance(data, dict):
         raise ApiError(400, {"body": "must be a JSON object"})

@@ -105,6 +105,7 @@ CREATE TABLE IF NOT EXISTS media (
     product_id INTEGER NOT NULL REFERENCES products(id), position INTEGER NOT NULL,
     key TEXT NOT NULL, alt TEXT NOT NULL DEFAULT '', PRIMARY KEY (product_id, position)
 );
+CREATE INDEX IF NOT EXISTS media_key ON media(key);
 CREATE TABLE IF NOT EXISTS related_products (
     product_id INTEGER NOT NULL REFERENCES products(id),
     related_id INTEGER NOT NULL REFERENCES products(id),

@@ -1,0 +1,378 @@
+"""The local copy of Centra's catalog, normalised along Centra's three axes.
+
+Only the market decides which products exist (``ProductMarket``); prices hang off pricelists
+(``ProductPrice``, no row = not purchasable there); texts hang off languages (``ProductText``).
+Nothing is stored once per market x pricelist x language. Primary keys are Centra's own ids, so
+a sync upserts by id and two workers writing the same row converge.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Market(models.Model):
+    id = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pricelist(models.Model):
+    id = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3)
+    # Centra's currencyFormat (prefix, suffix, decimalPoint, decimalDigits, thousandsSeparator...)
+    currency_format = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class Language(models.Model):
+    code = models.CharField(max_length=16, primary_key=True)
+    name = models.CharField(max_length=100)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Country(models.Model):
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=100)
+    eu = models.BooleanField(default=False)
+    ship_to = models.BooleanField(default=True)
+    currency = models.CharField(max_length=3, blank=True)
+    market = models.ForeignKey(Market, null=True, on_delete=models.SET_NULL, related_name="+")
+    pricelist = models.ForeignKey(Pricelist, null=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.ForeignKey(Language, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class State(models.Model):
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="states")
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "code"], name="state_unique_per_country")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Brand(models.Model):
+    id = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=200)
+    uri = models.CharField(max_length=255, blank=True)
+    meta_title = models.CharField(max_length=255, blank=True)
+    meta_description = models.TextField(blank=True)
+    meta_keywords = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Collection(models.Model):
+    id = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=200)
+    uri = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    id = models.PositiveIntegerField(primary_key=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    uri = models.CharField(max_length=255, unique=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+class CategoryText(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="texts")
+    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="+")
+    # Centra sends the full path of names, root first; the last one is this category's own.
+    name_path = models.JSONField(default=list)
+    meta_title = models.CharField(max_length=255, blank=True)
+    meta_description = models.TextField(blank=True)
+    meta_keywords = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "language"], name="category_text_unique_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_path[-1] if self.name_path else ""
+
+
+class Product(models.Model):
+    id = models.PositiveIntegerField(primary_key=True)
+    uri = models.CharField(max_length=255, db_index=True)
+    sku = models.CharField(max_length=100, blank=True)
+    product_sku = models.CharField(max_length=100, blank=True)
+    variant_name = models.CharField(max_length=200, blank=True)
+    centra_product = models.PositiveIntegerField(null=True, blank=True)
+    centra_variant = models.PositiveIntegerField(null=True, blank=True)
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    # Centra's canonical category: the one product URLs are built under.
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    categories = models.ManyToManyField(
+        Category, through="ProductCategory", related_name="products", blank=True
+    )
+    country_origin = models.CharField(max_length=2, blank=True)
+    item_quantity_minimum = models.PositiveIntegerField(default=1)
+    item_quantity_multiple_of = models.PositiveIntegerField(default=1)
+    # {"standard": [url, ...], "<size>": [...]}, as Centra sends it.
+    media = models.JSONField(default=dict, blank=True)
+    # Custom attributes (e.g. {"swatch": {"desc": "Red", "hex": "ff0000"}}).
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    modified_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["-created_at"], name="product_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.uri}"
+
+
+class ProductCategory(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "category"], name="product_category_unique")
+        ]
+        indexes = [models.Index(fields=["category", "sort_order"], name="category_sort_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} in {self.category_id}"
+
+
+class ProductMarket(models.Model):
+    """The product exists in this market. The only axis that decides existence."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="market_links")
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="product_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "market"], name="product_market_unique")
+        ]
+        indexes = [models.Index(fields=["market", "product"], name="market_product_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} in market {self.market_id}"
+
+
+class ProductText(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="texts")
+    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    excerpt = models.TextField(blank=True)
+    excerpt_html = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    description_html = models.TextField(blank=True)
+    meta_title = models.CharField(max_length=255, blank=True)
+    meta_description = models.TextField(blank=True)
+    meta_keywords = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "language"], name="product_text_unique_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductPrice(models.Model):
+    """The product's price in one pricelist. No row: visible but not purchasable there."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    pricelist = models.ForeignKey(Pricelist, on_delete=models.CASCADE, related_name="+")
+    price = models.DecimalField(max_digits=14, decimal_places=4)
+    price_before_discount = models.DecimalField(max_digits=14, decimal_places=4)
+    # Centra's own formatting of the two amounts ("1 234.00 SEK"), shown as sent.
+    price_text = models.CharField(max_length=64)
+    price_before_discount_text = models.CharField(max_length=64)
+    discount_percent = models.PositiveSmallIntegerField(default=0)
+    on_sale = models.BooleanField(default=False)
+    new = models.BooleanField(default=False)
+    lowest_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "pricelist"], name="product_price_unique")
+        ]
+        indexes = [models.Index(fields=["pricelist", "price"], name="pricelist_price_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} in pricelist {self.pricelist_id}: {self.price_text}"
+
+
+class Item(models.Model):
+    """A size of a product: what goes into a cart."""
+
+    id = models.CharField(max_length=64, primary_key=True)  # "<product>-<size>"
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="items")
+    size_id = models.CharField(max_length=32, blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    ean = models.CharField(max_length=32, blank=True)
+    # Centra's stock answer: "yes", "no", "few", "preorder", "infinite" or a number as text.
+    stock = models.CharField(max_length=16, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.name})"
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock not in ("", "no", "0")
+
+
+class RelatedProduct(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="relations")
+    # An id rather than a foreign key: the related product may not be in the local copy (yet).
+    related_id = models.PositiveIntegerField()
+    relation = models.CharField(max_length=50, default="variant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "related_id"], name="related_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} -> {self.related_id} ({self.relation})"
+
+
+class SyncRun(models.Model):
+    class Kind(models.TextChoices):
+        FULL = "full"
+        PARTIAL = "partial"
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command"
+        ADMIN = "admin"
+        SCHEDULE = "schedule"
+        WEBHOOK = "webhook"
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"product": {"created": n, "updated": n, "deleted": n}, ...}
+    counts = models.JSONField(default=dict, blank=True)
+    calls = models.PositiveIntegerField(default=0)
+    product_ids = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["kind", "status", "-started_at"], name="syncrun_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync #{self.pk} ({self.status})"
+
+    @property
+    def duration(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class WebhookEvent(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received"
+        REJECTED = "rejected"
+        QUEUED = "queued"
+        PROCESSED = "processed"
+        FAILED = "failed"
+        IGNORED = "ignored"
+
+    received_at = models.DateTimeField(auto_now_add=True)
+    signature_valid = models.BooleanField(null=True)
+    signature_timestamp = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    raw_body = models.TextField(blank=True)
+    # {"products": ["12"], "categories": [...]}: the ids the payload names, by kind.
+    object_ids = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "-received_at"], name="webhook_status_idx")]
+
+    def __str__(self) -> str:
+        return f"webhook #{self.pk} ({self.status})"
