@@ -106,6 +106,28 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# -- the catalog copy -------------------------------------------------------------------------
+
+# Products per `POST products` page during a sync.
+CATALOG_SYNC_PAGE_SIZE = env.int("CATALOG_SYNC_PAGE_SIZE", default=200)
+# Minutes between scheduled full resyncs (a safety net behind webhooks); 0 turns them off.
+CATALOG_RESYNC_MINUTES = env.int("CATALOG_RESYNC_MINUTES", default=360)
+# Admin warns when the last successful full sync is older than this many minutes.
+CATALOG_SYNC_STALE_MINUTES = env.int("CATALOG_SYNC_STALE_MINUTES", default=720)
+# Webhooks arriving within this many seconds are applied together, one fetch per id.
+CATALOG_WEBHOOK_COALESCE_SECONDS = env.float("CATALOG_WEBHOOK_COALESCE_SECONDS", default=2.0)
+CELERY_BEAT_SCHEDULE = (
+    {
+        "catalog-full-resync": {
+            "task": "catalog.tasks.full_sync_task",
+            "schedule": CATALOG_RESYNC_MINUTES * 60,
+            "kwargs": {"trigger": "schedule"},
+        }
+    }
+    if CATALOG_RESYNC_MINUTES > 0
+    else {}
+)
+
 # -- Centra -----------------------------------------------------------------------------------
 
 CENTRA_API_URL = env.str("CENTRA_API_URL", default="")

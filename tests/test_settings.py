@@ -114,3 +114,29 @@ def test_real_centra_without_shared_secret_refuses_to_start() -> None:
     assert "CENTRA_SHARED_SECRET is not" in result.stderr
     # The message names the variable, never a value that could be a secret.
     assert "example.centra.com" not in result.stderr
+
+
+_SHOW_SCHEDULE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps(s.CELERY_BEAT_SCHEDULE))
+"""
+
+
+def test_periodic_full_resync_is_scheduled_and_can_be_turned_off() -> None:
+    base = {"DJANGO_SETTINGS_MODULE": "storefront.settings"}
+    default = json.loads(run(["-c", _SHOW_SCHEDULE], base).stdout)
+    hourly = json.loads(
+        run(["-c", _SHOW_SCHEDULE], {**base, "CATALOG_RESYNC_MINUTES": "60"}).stdout
+    )
+    off = json.loads(run(["-c", _SHOW_SCHEDULE], {**base, "CATALOG_RESYNC_MINUTES": "0"}).stdout)
+    assert default == {
+        "catalog-full-resync": {
+            "task": "catalog.tasks.full_sync_task",
+            "schedule": 360 * 60,
+            "kwargs": {"trigger": "schedule"},
+        }
+    }
+    assert hourly["catalog-full-resync"]["schedule"] == 3600
+    assert off == {}
