@@ -20,6 +20,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py sandbox_load
+	$(BIN)/python manage.py centra_sync
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)

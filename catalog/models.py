@@ -4,6 +4,10 @@ Only the market decides which products exist (``ProductMarket``); prices hang of
 (``ProductPrice``, no row = not purchasable there); texts hang off languages (``ProductText``).
 Nothing is stored once per market x pricelist x language. Primary keys are Centra's own ids, so
 a sync upserts by id and two workers writing the same row converge.
+
+Every row the sync writes carries ``last_seen_run``: the id of the latest sync run that saw it in
+Centra. A full run removes what it did not see only once it has read everything, by comparing
+that column with its own id, so the bookkeeping lives in the database, not in memory.
 """
 
 from __future__ import annotations
@@ -11,7 +15,23 @@ from __future__ import annotations
 from django.db import models
 
 
-class Market(models.Model):
+class Synced(models.Model):
+    """A row the sync owns.
+
+    Foreign keys that lead a unique constraint or a composite index have ``db_index=False``:
+    their own index would repeat it, and every extra index is written for every synced row.
+    The language column of texts is left unindexed on purpose: only removing a whole language
+    filters on it alone.
+    """
+
+    # A SyncRun id, not a foreign key: runs may be pruned, and the column is only ever compared.
+    last_seen_run = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Market(Synced):
     id = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=200)
     is_default = models.BooleanField(default=False)
@@ -23,7 +43,7 @@ class Market(models.Model):
         return self.name
 
 
-class Pricelist(models.Model):
+class Pricelist(Synced):
     id = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=200)
     is_default = models.BooleanField(default=False)
@@ -38,7 +58,7 @@ class Pricelist(models.Model):
         return f"{self.name} ({self.currency})"
 
 
-class Language(models.Model):
+class Language(Synced):
     code = models.CharField(max_length=16, primary_key=True)
     name = models.CharField(max_length=100)
     is_default = models.BooleanField(default=False)
@@ -50,7 +70,7 @@ class Language(models.Model):
         return self.name
 
 
-class Country(models.Model):
+class Country(Synced):
     code = models.CharField(max_length=2, primary_key=True)
     name = models.CharField(max_length=100)
     eu = models.BooleanField(default=False)
@@ -68,8 +88,10 @@ class Country(models.Model):
         return self.name
 
 
-class State(models.Model):
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="states")
+class State(Synced):
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="states", db_index=False
+    )
     code = models.CharField(max_length=10)
     name = models.CharField(max_length=100)
 
@@ -83,7 +105,7 @@ class State(models.Model):
         return self.name
 
 
-class Brand(models.Model):
+class Brand(Synced):
     id = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=200)
     uri = models.CharField(max_length=255, blank=True)
@@ -98,7 +120,7 @@ class Brand(models.Model):
         return self.name
 
 
-class Collection(models.Model):
+class Collection(Synced):
     id = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=200)
     uri = models.CharField(max_length=255, blank=True)
@@ -110,7 +132,7 @@ class Collection(models.Model):
         return self.name
 
 
-class Category(models.Model):
+class Category(Synced):
     id = models.PositiveIntegerField(primary_key=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
@@ -126,9 +148,13 @@ class Category(models.Model):
         return self.uri
 
 
-class CategoryText(models.Model):
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="texts")
-    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="+")
+class CategoryText(Synced):
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="texts", db_index=False
+    )
+    language = models.ForeignKey(
+        Language, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # Centra sends the full path of names, root first; the last one is this category's own.
     name_path = models.JSONField(default=list)
     meta_title = models.CharField(max_length=255, blank=True)
@@ -150,7 +176,7 @@ class CategoryText(models.Model):
         return self.name_path[-1] if self.name_path else ""
 
 
-class Product(models.Model):
+class Product(Synced):
     id = models.PositiveIntegerField(primary_key=True)
     uri = models.CharField(max_length=255, db_index=True)
     sku = models.CharField(max_length=100, blank=True)
@@ -180,6 +206,7 @@ class Product(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(null=True, blank=True)
     modified_at = models.DateTimeField(null=True, blank=True)
+    # When a sync last wrote new content into this row (not when it last saw it unchanged).
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -190,9 +217,9 @@ class Product(models.Model):
         return f"{self.id} {self.uri}"
 
 
-class ProductCategory(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE)
-    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+class ProductCategory(Synced):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, db_index=False)
     sort_order = models.IntegerField(default=0)
 
     class Meta:
@@ -205,11 +232,15 @@ class ProductCategory(models.Model):
         return f"{self.product_id} in {self.category_id}"
 
 
-class ProductMarket(models.Model):
+class ProductMarket(Synced):
     """The product exists in this market. The only axis that decides existence."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="market_links")
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="product_links")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="market_links", db_index=False
+    )
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="product_links", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -221,9 +252,13 @@ class ProductMarket(models.Model):
         return f"{self.product_id} in market {self.market_id}"
 
 
-class ProductText(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="texts")
-    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="+")
+class ProductText(Synced):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="texts", db_index=False
+    )
+    language = models.ForeignKey(
+        Language, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     name = models.CharField(max_length=255)
     excerpt = models.TextField(blank=True)
     excerpt_html = models.TextField(blank=True)
@@ -244,11 +279,15 @@ class ProductText(models.Model):
         return self.name
 
 
-class ProductPrice(models.Model):
+class ProductPrice(Synced):
     """The product's price in one pricelist. No row: visible but not purchasable there."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
-    pricelist = models.ForeignKey(Pricelist, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="prices", db_index=False
+    )
+    pricelist = models.ForeignKey(
+        Pricelist, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     price = models.DecimalField(max_digits=14, decimal_places=4)
     price_before_discount = models.DecimalField(max_digits=14, decimal_places=4)
     # Centra's own formatting of the two amounts ("1 234.00 SEK"), shown as sent.
@@ -269,7 +308,7 @@ class ProductPrice(models.Model):
         return f"{self.product_id} in pricelist {self.pricelist_id}: {self.price_text}"
 
 
-class Item(models.Model):
+class Item(Synced):
     """A size of a product: what goes into a cart."""
 
     id = models.CharField(max_length=64, primary_key=True)  # "<product>-<size>"
@@ -293,8 +332,10 @@ class Item(models.Model):
         return self.stock not in ("", "no", "0")
 
 
-class RelatedProduct(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="relations")
+class RelatedProduct(Synced):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="relations", db_index=False
+    )
     # An id rather than a foreign key: the related product may not be in the local copy (yet).
     related_id = models.PositiveIntegerField()
     relation = models.CharField(max_length=50, default="variant")
@@ -311,7 +352,8 @@ class RelatedProduct(models.Model):
 class SyncRun(models.Model):
     class Kind(models.TextChoices):
         FULL = "full"
-        PARTIAL = "partial"
+        PARTIAL = "partial"  # named products
+        REFERENCE = "reference"  # named reference lists (categories, brands, markets, ...)
 
     class Trigger(models.TextChoices):
         COMMAND = "command"
@@ -330,15 +372,30 @@ class SyncRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # {"product": {"created": n, "updated": n, "deleted": n}, ...}
+    # Bumped after every page: a running full sync without a heartbeat for a while is dead
+    # (its worker was killed) and no longer blocks the next one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # {"product": {"created": n, "updated": n, "deleted": n}, ...}, every catalog model.
     counts = models.JSONField(default=dict, blank=True)
     calls = models.PositiveIntegerField(default=0)
+    # A partial sync's products (a reference refresh lists its kinds in ``notes``).
     product_ids = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # What a successful run chose not to do, and why (e.g. removals put off to the next run).
+    notes = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["kind", "status", "-started_at"], name="syncrun_idx")]
+        constraints = [
+            # The lock between full syncs: a second one cannot be recorded as running, in any
+            # process on any machine, while the first is.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind="full", status="running"),
+                name="one_running_full_sync",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} sync #{self.pk} ({self.status})"
@@ -355,6 +412,7 @@ class WebhookEvent(models.Model):
         RECEIVED = "received"
         REJECTED = "rejected"
         QUEUED = "queued"
+        PROCESSING = "processing"
         PROCESSED = "processed"
         FAILED = "failed"
         IGNORED = "ignored"

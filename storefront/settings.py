@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Strips a language prefix (/sv/...) and sets request.shopper; reads the session.
+    "catalog.middleware.ShopperContextMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -70,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "catalog.context_processors.shopper",
             ],
         },
     },
@@ -105,6 +108,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue (and exchange) this shop's tasks go through; set it when several shops share one
+# Redis database as their broker.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Task modules beyond the `tasks.py` files autodiscovery finds.
+CELERY_IMPORTS = ["catalog.webhook_tasks"]
 
 # -- the catalog copy -------------------------------------------------------------------------
 
@@ -127,6 +135,34 @@ CELERY_BEAT_SCHEDULE = (
     if CATALOG_RESYNC_MINUTES > 0
     else {}
 )
+
+# -- the shopper context ----------------------------------------------------------------------
+
+# Request header carrying the visitor's country code, set by a CDN or proxy (e.g. CF-IPCountry);
+# empty: no such header is trusted.
+SHOPPER_COUNTRY_HEADER = env.str("SHOPPER_COUNTRY_HEADER", default="")
+# Country for visitors with no choice and no (usable) header; empty: a shippable country of the
+# default market, preferring the default pricelist's.
+SHOPPER_DEFAULT_COUNTRY = env.str("SHOPPER_DEFAULT_COUNTRY", default="").upper()
+# Seconds a process keeps markets, countries, languages and the category tree before re-reading
+# them when nothing announced a change (the sync's announcement refreshes them at once).
+CATALOG_REFERENCE_CACHE_SECONDS = env.int("CATALOG_REFERENCE_CACHE_SECONDS", default=60)
+
+# -- shopper pages ----------------------------------------------------------------------------
+
+# Products per category and search page.
+CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=48)
+# Seconds a rendered catalog page may be served from the cache; a sync's change announcement
+# invalidates it sooner.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Seconds CMS and fallback answers from Centra's `POST uri` are cached ("not found" included).
+CMS_CACHE_SECONDS = env.int("CMS_CACHE_SECONDS", default=60)
+# After Centra failed to answer, seconds before it is asked again.
+CENTRA_DOWN_SECONDS = env.int("CENTRA_DOWN_SECONDS", default=15)
+# Seconds a signed preview link stays valid.
+PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=3600)
+# URLs per sitemap file before the sitemap becomes an index.
+SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=10000)
 
 # -- Centra -----------------------------------------------------------------------------------
 

@@ -1,11 +1,10 @@
-"""Project-level views: health probes and the home page."""
+"""Project-level views: the health probes."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from centra.health import centra_status
@@ -35,7 +34,3 @@ def readyz(request: HttpRequest) -> JsonResponse:
         {"status": "ready" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,
     )
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")

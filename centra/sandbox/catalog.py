@@ -6,19 +6,14 @@ import json
 import sqlite3
 from typing import Any
 
+from centra.sandbox.catalog_lookups import catalog_lookups
 from centra.sandbox.http import ApiError, Call, api
-from centra.sandbox.products import (
-    MAX_URI,
-    CatalogLookups,
-    ProductContext,
-    parse_query,
-    product_context,
-    search_products,
-    serialize_product,
-    string_list,
-    visible_product_by_uri,
-    visible_product_id,
-)
+from centra.sandbox.product_context import ProductContext, product_context
+from centra.sandbox.product_filters import visible_product_by_uri, visible_product_id
+from centra.sandbox.product_json import serialize_product
+from centra.sandbox.product_query import MAX_URI, parse_query
+from centra.sandbox.product_search import search_products
+from centra.sandbox.request_args import string_list
 
 
 @api.route("POST", "products")
@@ -40,7 +35,7 @@ def get_product(call: Call) -> dict[str, Any]:
 
 def categories_json(db: sqlite3.Connection, ctx: ProductContext) -> list[dict[str, Any]]:
     """Every published category (unpublished too in preview), in the admin's tree order."""
-    lookups = CatalogLookups(db, ctx)
+    lookups = catalog_lookups(db, ctx)
     return [lookups.category_json(cid) for cid in lookups.category_order]
 
 
@@ -127,7 +122,7 @@ def resolve_uri(call: Call) -> dict[str, Any]:
 
 
 def _category_by_uri(db: sqlite3.Connection, uri: str, ctx: ProductContext) -> dict | None:
-    lookups = CatalogLookups(db, ctx)
+    lookups = catalog_lookups(db, ctx)
     for cid, row in lookups.categories.items():
         if row["uri"] == uri:
             return lookups.category_json(cid)

@@ -45,27 +45,20 @@ from urllib.parse import urlencode, urlsplit
 
 from centra.sandbox.http import ApiError, Call, api
 from centra.sandbox.money import currency_format
-from centra.sandbox.selections import (
+from centra.sandbox.selections.checkout_fields import (
     ADDRESS_FIELDS,
     REQUIRED_ADDRESS_FIELDS,
     SHIPPING_ADDRESS_FIELDS,
-    Priced,
     clean_payment_fields,
-    context_json,
-    discounts_json,
-    drop_unsellable_lines,
-    effective_payment_method,
-    find_payment_method,
-    fresh_selection,
-    item_json,
-    load_selection,
-    place_of,
-    price_selection,
-    selection_response,
-    session_customer,
-    shortages_at_checkout,
-    totals_json,
 )
+from centra.sandbox.selections.envelope import context_json, selection_response, session_customer
+from centra.sandbox.selections.lines import drop_unsellable_lines
+from centra.sandbox.selections.methods import effective_payment_method, find_payment_method
+from centra.sandbox.selections.place import place_of
+from centra.sandbox.selections.pricing import Priced, price_selection
+from centra.sandbox.selections.records import fresh_selection, load_selection
+from centra.sandbox.selections.selection_json import discounts_json, item_json, totals_json
+from centra.sandbox.selections.stock import shortages_at_checkout
 
 if TYPE_CHECKING:
     from centra.sandbox.app import Sandbox

@@ -1,8 +1,9 @@
 """Checkout API routes that read or change the selection: items and lines, the selection itself,
 country, state and language, vouchers, shipping and payment methods, payment fields.
 
-Every success answers the SelectionResponse envelope (``selections.selection_response``); the
-rules they share (stock, pricing, what "unsellable" means) are documented in ``selections``.
+Every success answers the SelectionResponse envelope (``selections.envelope.selection_response``);
+the rules they share (stock, pricing, what "unsellable" means) are documented in the
+``selections`` package.
 
 Bulk ``PUT items`` (D-selord): 400 when the body is malformed (not lists of objects with the
 right types, quantities outside 0..9999 for lines or 1..9999 for items, more than 100 entries);
@@ -20,31 +21,33 @@ import json
 from typing import Any
 
 from centra.sandbox.http import ApiError, Call, api
-from centra.sandbox.selections import (
+from centra.sandbox.selections.checkout_fields import clean_payment_fields
+from centra.sandbox.selections.envelope import selection_response
+from centra.sandbox.selections.lines import (
     MAX_LINE_QUANTITY,
-    Place,
     add_item,
-    clean_payment_fields,
-    country_defaults,
-    effective_shipping,
-    find_country,
-    find_language,
     find_line,
-    find_payment_method,
-    find_state,
-    find_voucher,
-    load_selection,
-    move_to_country,
     offer_for,
     parse_quantity,
-    place_of,
     quantity_rule,
-    relocate,
-    selection_response,
     set_line_quantity,
-    shipping_options,
-    voucher_codes,
 )
+from centra.sandbox.selections.location import (
+    country_defaults,
+    find_country,
+    find_language,
+    find_state,
+    move_to_country,
+    relocate,
+)
+from centra.sandbox.selections.methods import (
+    effective_shipping,
+    find_payment_method,
+    shipping_options,
+)
+from centra.sandbox.selections.place import Place, place_of
+from centra.sandbox.selections.records import load_selection
+from centra.sandbox.selections.vouchers import find_voucher, voucher_codes
 
 MAX_BULK_ENTRIES = 100
 

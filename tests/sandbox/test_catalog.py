@@ -14,7 +14,11 @@ import httpx
 import pytest
 
 from centra.sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
+from centra.sandbox.catalog_cache import catalog_changed
 from centra.sandbox.demo import load_demo
+from centra.sandbox.product_context import ProductContext
+from centra.sandbox.product_query import parse_query
+from centra.sandbox.product_search import search_products
 from centra.sandbox.transport import SandboxTransport
 
 # Seed-1 facts (see test_demo for how the demo guarantees their kinds).
@@ -976,3 +980,183 @@ def test_ten_thousand_products_answer_a_page_query() -> None:
         search = client.post("products", json={"search": "fjall sneaker", "limit": 5}).json()
         assert search["productCount"] > 5
         assert all("Fjäll Sneaker" in p["name"] for p in search["products"])
+
+
+# -- caching: every catalog change shows on the very next request -------------------------------
+#
+# Listings cache their ids, counts and facets per catalog version. Each test first asks once so
+# the cache is warm, changes the catalog one way or another, and expects the next answer to
+# match the changed catalog.
+
+PLAIN = 101  # active, priced everywhere, in stock, in the public markets; brand 2
+
+
+def listing(client: httpx.Client, **body: Any) -> dict[str, Any]:
+    response = client.post("products", json=body)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_control_changes_show_in_the_next_listing(
+    shopper: httpx.Client, control: httpx.Client, sandbox: Sandbox
+) -> None:
+    before = listing(shopper)
+    brand_2 = listing(shopper, brands=[2])
+    assert PLAIN in [int(p["product"]) for p in before["products"]]
+
+    control.put(f"products/{PLAIN}", json={"active": False})
+
+    after = listing(shopper)
+    assert after["productCount"] == before["productCount"] - 1
+    assert PLAIN not in [int(p["product"]) for p in after["products"]]
+    brands_before, brands_after = facet_of(before, "brands"), facet_of(after, "brands")
+    assert brands_after["2"]["totalCount"] == brands_before["2"]["totalCount"] - 1
+    assert listing(shopper, brands=[2])["productCount"] == brand_2["productCount"] - 1
+
+    control.put(f"products/{PLAIN}", json={"active": True, "prices": {"1": {"price": 1}}})
+    cheapest = listing(shopper, sortOrder={"field": "priceAsNumber"}, limit=1)["products"][0]
+    assert (int(cheapest["product"]), cheapest["priceAsNumber"]) == (PLAIN, 1.0)
+    assert listing(shopper)["productCount"] == before["productCount"]
+
+
+def test_stock_names_and_categories_changed_by_control_show_in_listings(
+    shopper: httpx.Client, control: httpx.Client, sandbox: Sandbox
+) -> None:
+    available = listing(shopper, onlyAvailable=True)
+    assert listing(shopper, search="Stormrock")["productCount"] == 0
+    items = [r[0] for r in sandbox.store.all("SELECT id FROM items WHERE product_id = ?", (PLAIN,))]
+
+    control.put(
+        f"products/{PLAIN}",
+        json={"stock": dict.fromkeys(items, 0), "names": {"en": "Stormrock"}},
+    )
+
+    sold_out = listing(shopper, onlyAvailable=True)
+    assert sold_out["productCount"] == available["productCount"] - 1
+    found = listing(shopper, search="stormrock")
+    assert [(p["product"], p["name"]) for p in found["products"]] == [(str(PLAIN), "Stormrock")]
+
+    categories = facet_of(listing(shopper, limit=0), "categories")
+    control.put("categories/44", json={"names": {"en": "Coats"}})
+    renamed = facet_of(listing(shopper, limit=0), "categories")
+    assert renamed["44"]["data"]["name"] == ["Womens", "Coats"]
+    assert {k: v["totalCount"] for k, v in renamed.items()} == {
+        k: v["totalCount"] for k, v in categories.items()
+    }
+
+
+def test_direct_sql_writes_show_in_the_next_listing(
+    shopper: httpx.Client, sandbox: Sandbox
+) -> None:
+    before = listing(shopper, limit=0)
+    sandbox.store.db.execute("UPDATE brands SET name = 'Renamed Brand' WHERE id = 2")
+    sandbox.store.db.execute(
+        "DELETE FROM product_markets WHERE product_id = ? AND market_id = 1", (PLAIN,)
+    )
+
+    after = listing(shopper, limit=0)
+    assert after["productCount"] == before["productCount"] - 1
+    assert facet_of(after, "brands")["2"]["data"]["brandName"] == "Renamed Brand"
+    assert shopper.get("categories").status_code == 200
+
+
+def test_a_rolled_back_change_leaves_no_stale_listing(
+    shopper: httpx.Client, sandbox: Sandbox
+) -> None:
+    before = listing(shopper, limit=0)
+    ctx = ProductContext(market=1, pricelist=1, language="en")
+
+    def change_then_fail() -> None:
+        with sandbox.store.transaction() as db:
+            db.execute("UPDATE products SET active = 0 WHERE id = ?", (PLAIN,))
+            # A listing inside the doomed transaction sees (and caches) the change...
+            assert search_products(db, parse_query({}), ctx).count == before["productCount"] - 1
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError, match="roll back"):
+        change_then_fail()
+    # ...and after the rollback the catalog, and so the listing, is as before.
+    after = listing(shopper)
+    assert after["productCount"] == before["productCount"]
+    assert PLAIN in [int(p["product"]) for p in after["products"]]
+    # A later, different change must not meet what the doomed transaction cached.
+    other = next(int(p["product"]) for p in after["products"] if int(p["product"]) != PLAIN)
+    sandbox.store.db.execute("UPDATE products SET active = 0 WHERE id = ?", (other,))
+    changed = [int(p["product"]) for p in listing(shopper)["products"]]
+    assert (PLAIN in changed, other in changed) == (True, False)
+
+
+def test_writes_from_another_connection_show_in_the_next_listing(
+    demo_db_template: str, tmp_path: Any
+) -> None:
+    path = str(tmp_path / "shared.sqlite3")
+    template = Store(demo_db_template)
+    first = Store(path)
+    template.db.backup(first.db)
+    template.close()
+    sandbox = Sandbox(first, SandboxConfig(public_url="http://sandbox.test"))
+    with httpx.Client(
+        transport=SandboxTransport(sandbox),
+        base_url="http://sandbox.test/api/checkout/",
+        headers={"API-token": "none"},
+    ) as client:
+        before = listing(client, limit=0)
+        second = Store(path)
+        second.db.execute("UPDATE products SET active = 0 WHERE id = ?", (PLAIN,))
+        second.close()
+        assert listing(client, limit=0)["productCount"] == before["productCount"] - 1
+    first.close()
+
+
+def test_catalog_changed_covers_a_restore_the_triggers_cannot_see(
+    shopper: httpx.Client, sandbox: Sandbox, demo_db_template: str
+) -> None:
+    before = listing(shopper, limit=0)
+    changed = Store(":memory:")
+    template = Store(demo_db_template)
+    template.db.backup(changed.db)
+    template.close()
+    changed.db.execute("UPDATE products SET active = 0 WHERE id = ?", (PLAIN,))
+    changed.db.backup(sandbox.store.db)
+    changed.close()
+
+    catalog_changed(sandbox.store.db)
+
+    assert listing(shopper, limit=0)["productCount"] == before["productCount"] - 1
+
+
+def test_sandboxes_do_not_share_cached_listings(
+    shopper: httpx.Client, demo_db_template: str
+) -> None:
+    before = listing(shopper, limit=0)
+    other = Store(":memory:")
+    template = Store(demo_db_template)
+    template.db.backup(other.db)
+    template.close()
+    other.db.execute("UPDATE products SET active = 0 WHERE id = ?", (PLAIN,))
+    with httpx.Client(
+        transport=SandboxTransport(Sandbox(other, SandboxConfig(public_url="http://x.test"))),
+        base_url="http://x.test/api/checkout/",
+        headers={"API-token": "none"},
+    ) as client:
+        assert listing(client, limit=0)["productCount"] == before["productCount"] - 1
+    assert listing(shopper, limit=0)["productCount"] == before["productCount"]
+
+
+def test_pages_of_a_filtered_listing_match_the_whole_list(server: httpx.Client) -> None:
+    body = {"market": "all", "pricelist": "all", "onlyAvailable": True}
+    everything = listing(server, **body)
+    pages = []
+    for skip in range(0, everything["productCount"], 9):
+        page = listing(server, **body, limit=9, skipFirst=skip)
+        assert (page["productCount"], page["filter"]) == (
+            everything["productCount"],
+            everything["filter"],
+        )
+        pages.extend(page["products"])
+    assert pages == everything["products"]
+
+
+def facet_of(body: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
+    (found,) = [f for f in body["filter"] if f["field"] == name]
+    return {v["value"]: v for v in found["values"]}

@@ -17,13 +17,15 @@ import pytest
 
 from centra.sandbox import Sandbox
 from centra.sandbox.transport import SandboxTransport
-from tests.sandbox.test_payment import forms_in, order_count, stock
-from tests.sandbox.test_selection import (
+from tests.sandbox.factories import (
     ADDRESS,
     FAILED_PAGE,
     RETURN_PAGE,
     add_known_products,
+    forms_in,
+    order_count,
     start,
+    stock,
 )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,44 +14,20 @@ import pytest
 
 from centra.sandbox import Sandbox
 from centra.sandbox.transport import SandboxTransport
-from tests.sandbox.test_selection import (
+from tests.sandbox.factories import (
     ADDRESS,
     FAILED_PAGE,
     RETURN_PAGE,
     add_known_products,
+    forms_in,
+    order_count,
     selection_of,
     start,
+    stock,
 )
 
 SANDBOX_ROOT = "http://sandbox.test"
 MESSAGES_UNVERIFIED = ["The payment parameters could not be verified."]
-
-
-class FormCollector(HTMLParser):
-    """Every form on a page: its action, method and named inputs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict[str, Any]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(
-                {
-                    "action": values.get("action", ""),
-                    "method": values.get("method", ""),
-                    "fields": {},
-                }
-            )
-        elif tag in ("input", "button") and self.forms and values.get("name"):
-            self.forms[-1]["fields"][values["name"]] = values.get("value", "")
-
-
-def forms_in(html: str) -> list[dict[str, Any]]:
-    collector = FormCollector()
-    collector.feed(html)
-    return collector.forms
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -92,14 +67,6 @@ def pay(shopper: httpx.Client, method: str = "sandbox-redirect", **changes: Any)
 
 def payments(sandbox: Sandbox) -> list[dict[str, Any]]:
     return [dict(r) for r in sandbox.store.all("SELECT * FROM payments ORDER BY created_at")]
-
-
-def order_count(sandbox: Sandbox) -> int:
-    return sandbox.store.one("SELECT COUNT(*) FROM orders")[0]
-
-
-def stock(sandbox: Sandbox, item: str) -> int:
-    return sandbox.store.one("SELECT stock FROM items WHERE id = ?", (item,))[0]
 
 
 def form_fields(shopper: httpx.Client) -> dict[str, str]:

@@ -1,0 +1,571 @@
+"""Product listings (category pages, search results): filters, facets, sorting, pagination.
+
+- **Filters** are combinable: values of one facet are OR'd, facets are AND'd. They travel in
+  the query string (``brand=3&brand=5&size=M&collection=21&price=500-1000&in_stock=1``).
+- **Facets** count products of the listing with every filter applied except the facet's own
+  (standard faceting), so picking a brand still shows the other brands' counts. A selected
+  value is always listed, even when its count is 0, so it can be unselected.
+- **Price ranges** are buckets of "nice" width over the listing's own price range in the
+  shopper's pricelist (``500-1000`` is 500 <= price < 1000). Unpriced products (not
+  purchasable there) fall in no bucket.
+- **Sorts**: ``centra`` (Centra's order in the category, the default there), ``relevance``
+  (search, the default there), ``newest`` (the default elsewhere), ``price_asc``,
+  ``price_desc`` (unpriced products last either way) and ``name``; ties by id, so pages never
+  overlap. An unknown or unavailable sort gives the default.
+- **Pagination**: page 1 always exists (an empty listing has one empty page). Any other page
+  beyond the last, or a page below 1, gives ``Listing.out_of_range`` with no products: the view
+  answers 404 (a listing URL that does not exist should not pretend to be another page).
+
+The number of SQL queries is fixed whatever the page size: seven for a listing (counts, three
+grouped facets, the price range, its buckets, the page), two more for a search ranked by
+relevance (the match, the ids to rank), one more when a selected brand or collection is no
+longer in the listing (its name).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+
+from catalog.cards import (
+    ProductCard,
+    card_from_row,
+    card_queryset,
+    cards_for,
+    has_stock,
+    in_market,
+    ordered_cards,
+    with_price,
+    with_texts,
+)
+from catalog.categories import CategoryPage, category_index
+from catalog.context import ShopperContext
+from catalog.models import Brand, Collection, Item, Product, ProductCategory
+from catalog.search import match_scores
+
+PER_PAGE: Final = 48
+MAX_VALUES_PER_FILTER: Final = 50
+PRICE_BUCKETS: Final = 6  # roughly how many price ranges a listing offers
+
+SORT_LABELS: Final = {
+    "relevance": "Relevance",
+    "centra": "Recommended",
+    "newest": "Newest",
+    "price_asc": "Price, low to high",
+    "price_desc": "Price, high to low",
+    "name": "Name",
+}
+
+
+# -- what the shopper asked for ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRange:
+    low: Decimal
+    high: Decimal | None  # None: no upper bound
+
+    @property
+    def key(self) -> str:
+        high = _plain(self.high) if self.high is not None else ""
+        return f"{_plain(self.low)}-{high}"
+
+    @classmethod
+    def parse(cls, text: str) -> PriceRange | None:
+        low_text, dash, high_text = text.strip().partition("-")
+        if not dash:
+            return None
+        try:
+            low = Decimal(low_text) if low_text else Decimal(0)
+            high = Decimal(high_text) if high_text else None
+        except InvalidOperation:
+            return None
+        if (
+            not low.is_finite()
+            or low < 0
+            or (high is not None and (not high.is_finite() or high <= low))
+        ):
+            return None
+        return cls(low, high)
+
+    def sort_key(self) -> tuple[Decimal, bool, Decimal]:
+        return (self.low, self.high is None, self.high or Decimal(0))
+
+    def q(self) -> Q:
+        condition = Q(price_amount__gte=self.low)
+        if self.high is not None:
+            condition &= Q(price_amount__lt=self.high)
+        return condition
+
+
+def _plain(amount: Decimal) -> str:
+    """500 rather than 5E+2 or 500.0000."""
+    return format(amount.normalize(), "f")
+
+
+@dataclass(frozen=True, slots=True)
+class ListingFilters:
+    brands: tuple[int, ...] = ()
+    sizes: tuple[str, ...] = ()
+    collections: tuple[int, ...] = ()
+    prices: tuple[PriceRange, ...] = ()
+    in_stock: bool = False
+
+    @classmethod
+    def from_query(cls, query: Any) -> ListingFilters:
+        """From a ``QueryDict`` (or a mapping of lists); values that make no sense are dropped."""
+        brands = {n for v in _values(query, "brand") if (n := _int(v)) is not None}
+        collections = {n for v in _values(query, "collection") if (n := _int(v)) is not None}
+        prices = {r for v in _values(query, "price") if (r := PriceRange.parse(v)) is not None}
+        in_stock = _values(query, "in_stock")
+        return cls(
+            brands=tuple(sorted(brands)),
+            sizes=tuple(sorted({v for v in _values(query, "size") if v})),
+            collections=tuple(sorted(collections)),
+            prices=tuple(sorted(prices, key=PriceRange.sort_key)),
+            in_stock=bool(in_stock) and in_stock[-1] in ("1", "on", "true"),
+        )
+
+    def to_query(self) -> list[tuple[str, str]]:
+        pairs = [("brand", str(b)) for b in self.brands]
+        pairs += [("size", s) for s in self.sizes]
+        pairs += [("collection", str(c)) for c in self.collections]
+        pairs += [("price", r.key) for r in self.prices]
+        if self.in_stock:
+            pairs.append(("in_stock", "1"))
+        return pairs
+
+    @property
+    def active(self) -> bool:
+        return bool(self.brands or self.sizes or self.collections or self.prices or self.in_stock)
+
+
+def _values(query: Any, key: str) -> list[str]:
+    if hasattr(query, "getlist"):
+        values = query.getlist(key)
+    else:
+        raw = query.get(key, []) if isinstance(query, Mapping) else []
+        values = [raw] if isinstance(raw, str) else list(raw)
+    return [str(v).strip()[:100] for v in values[:MAX_VALUES_PER_FILTER]]
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRequest:
+    filters: ListingFilters
+    sort: str | None
+    page: int  # 0 when the page parameter is not a positive number: out of range
+
+
+def parse_listing_query(query: Any) -> ListingRequest:
+    """Filters, sort and page from a listing's query string."""
+    sort = _values(query, "sort")
+    page_values = _values(query, "page")
+    page = 1
+    if page_values:
+        page = int(page_values[-1]) if page_values[-1].isdigit() and len(page_values[-1]) < 7 else 0
+    return ListingRequest(ListingFilters.from_query(query), sort[-1] if sort else None, page)
+
+
+# -- what the listing answers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str  # what goes in the query string
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    brands: tuple[FacetValue, ...] = ()
+    sizes: tuple[FacetValue, ...] = ()
+    collections: tuple[FacetValue, ...] = ()
+    prices: tuple[FacetValue, ...] = ()
+    in_stock: FacetValue = FacetValue("1", "In stock only", 0, False)
+
+
+@dataclass(frozen=True, slots=True)
+class SortOption:
+    key: str
+    label: str
+    selected: bool
+    query: str  # "?sort=price_asc&brand=3": the listing sorted this way, from page 1
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    number: int
+    query: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    products: tuple[ProductCard, ...]
+    total: int  # products matching every filter
+    page: int
+    per_page: int
+    num_pages: int  # at least 1
+    out_of_range: bool
+    sort: str
+    sort_options: tuple[SortOption, ...]
+    filters: ListingFilters
+    facets: Facets
+    query: str = ""  # the search text, for search listings
+    # The listing's query string pairs (q, filters, sort) without the page.
+    base_query: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def has_next(self) -> bool:
+        return not self.out_of_range and self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return not self.out_of_range and self.page > 1
+
+    def page_query(self, page: int) -> str:
+        """The query string ("?...") of another page of this listing."""
+        pairs = list(self.base_query)
+        if page > 1:
+            pairs.append(("page", str(page)))
+        return "?" + urlencode(pairs) if pairs else "?"
+
+    @property
+    def next_query(self) -> str | None:
+        return self.page_query(self.page + 1) if self.has_next else None
+
+    @property
+    def previous_query(self) -> str | None:
+        return self.page_query(self.page - 1) if self.has_previous else None
+
+    @property
+    def nearby_pages(self) -> tuple[PageLink, ...]:
+        """The first and last pages and those within two of this one, for numbered links."""
+        if self.out_of_range:
+            return ()
+        numbers = {1, self.num_pages, *range(self.page - 2, self.page + 3)}
+        return tuple(
+            PageLink(n, self.page_query(n), n == self.page)
+            for n in sorted(numbers)
+            if 1 <= n <= self.num_pages
+        )
+
+
+# -- the listing ------------------------------------------------------------------------------
+
+
+def sort_keys(*, in_category: bool, searching: bool) -> tuple[str, ...]:
+    first = ("relevance",) if searching else ("centra",) if in_category else ()
+    return (*first, "newest", "price_asc", "price_desc", "name")
+
+
+def list_products(
+    ctx: ShopperContext,
+    *,
+    category: CategoryPage | int | None = None,
+    search: str | None = None,
+    filters: ListingFilters | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Listing:
+    """A page of the products available in the shopper's market, in ``category`` (and its
+    subcategories) or matching ``search``, with facets. See the module's docstring."""
+    filters = filters or ListingFilters()
+    base = Product.objects.filter(in_market(ctx))
+    category_id, subtree = _category_scope(ctx, category)
+    if category_id is not None:
+        base = base.filter(
+            Exists(ProductCategory.objects.filter(product=OuterRef("pk"), category_id__in=subtree))
+        )
+    scores: dict[int, float] | None = None
+    query_text = ""
+    if search is not None:
+        query_text = " ".join(search.split())
+        scores = match_scores(ctx, query_text, base)
+        base = base.filter(pk__in=list(scores))
+    keys = sort_keys(in_category=category_id is not None, searching=scores is not None)
+    sort = sort if sort in keys else keys[0]
+    priced = with_price(base, ctx)
+
+    counts = _narrow(priced, filters, skip="in_stock").aggregate(
+        all=Count("id"), stocked=Count("id", filter=Q(has_stock()))
+    )
+    total = counts["stocked"] if filters.in_stock else counts["all"]
+    num_pages = max(1, math.ceil(total / per_page))
+    base_query = _base_query(filters, sort, keys[0], query_text)
+    listing = Listing(
+        products=(),
+        total=total,
+        page=page,
+        per_page=per_page,
+        num_pages=num_pages,
+        out_of_range=not 1 <= page <= num_pages,
+        sort=sort,
+        sort_options=_sort_options(keys, sort, filters, query_text),
+        filters=filters,
+        facets=Facets(),
+        query=query_text,
+        base_query=base_query,
+    )
+    if listing.out_of_range:
+        return listing
+    facets = _facets(ctx, priced, filters, counts["stocked"])
+    if total == 0:
+        return replace(listing, facets=facets)
+    narrowed = with_texts(_narrow(priced, filters), ctx)
+    offset = (page - 1) * per_page
+    if sort == "relevance" and scores is not None:
+        ids = sorted(narrowed.values_list("id", flat=True), key=lambda pid: (-scores[pid], pid))
+        page_ids = ids[offset : offset + per_page]
+        products = tuple(ordered_cards(cards_for(ctx, page_ids), page_ids))
+    else:
+        rows = card_queryset(_sortable(narrowed, sort, category_id, subtree), ctx)
+        rows = rows.order_by(*_ORDER[sort])[offset : offset + per_page]
+        products = tuple(card_from_row(row, ctx) for row in rows)
+    return replace(listing, products=products, facets=facets)
+
+
+def _category_scope(
+    ctx: ShopperContext, category: CategoryPage | int | None
+) -> tuple[int | None, tuple[int, ...]]:
+    if category is None:
+        return None, ()
+    if isinstance(category, CategoryPage):
+        return category.id, category.subtree_ids
+    return category, category_index(ctx).subtree.get(category, (category,))
+
+
+def _narrow(queryset: QuerySet[Product], filters: ListingFilters, skip: str = "") -> QuerySet:
+    """Every filter but ``skip``'s."""
+    if filters.brands and skip != "brand":
+        queryset = queryset.filter(brand_id__in=filters.brands)
+    if filters.collections and skip != "collection":
+        queryset = queryset.filter(collection_id__in=filters.collections)
+    if filters.sizes and skip != "size":
+        queryset = queryset.filter(
+            Exists(Item.objects.filter(product=OuterRef("pk"), name__in=filters.sizes))
+        )
+    if filters.prices and skip != "price":
+        condition = Q()
+        for price_range in filters.prices:
+            condition |= price_range.q()
+        queryset = queryset.filter(condition)
+    if filters.in_stock and skip != "in_stock":
+        queryset = queryset.filter(has_stock())
+    return queryset
+
+
+_ORDER: Final[dict[str, tuple[Any, ...]]] = {
+    "centra": (
+        F("centra_sort").asc(nulls_last=True),
+        F("subtree_sort").asc(nulls_last=True),
+        "id",
+    ),
+    "newest": (F("created_at").desc(nulls_last=True), "-id"),
+    "price_asc": (F("price_amount").asc(nulls_last=True), "id"),
+    "price_desc": (F("price_amount").desc(nulls_last=True), "id"),
+    "name": ("card_name", "id"),
+}
+
+
+def _sortable(
+    queryset: QuerySet[Product], sort: str, category_id: int | None, subtree: Sequence[int]
+) -> QuerySet[Product]:
+    if sort != "centra":
+        return queryset
+    # Centra's position in the category itself; a product only placed in a subcategory comes
+    # after those, by its best position there.
+    positions = ProductCategory.objects.filter(product=OuterRef("pk"))
+    return queryset.annotate(
+        centra_sort=Subquery(positions.filter(category_id=category_id).values("sort_order")[:1]),
+        subtree_sort=Subquery(
+            positions.filter(category_id__in=subtree)
+            .values("product")
+            .annotate(best=Min("sort_order"))
+            .values("best")[:1]
+        ),
+    )
+
+
+def _sort_options(
+    keys: Iterable[str], current: str, filters: ListingFilters, query_text: str
+) -> tuple[SortOption, ...]:
+    options = []
+    for key in keys:
+        pairs = _base_query(filters, key, None, query_text)
+        query = "?" + urlencode(pairs) if pairs else "?"
+        options.append(SortOption(key, SORT_LABELS[key], key == current, query))
+    return tuple(options)
+
+
+def _base_query(
+    filters: ListingFilters, sort: str, default_sort: str | None, query_text: str
+) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = [("q", query_text)] if query_text else []
+    pairs += filters.to_query()
+    if sort != default_sort:
+        pairs.append(("sort", sort))
+    return tuple(pairs)
+
+
+# -- facets -----------------------------------------------------------------------------------
+
+
+def _facets(
+    ctx: ShopperContext, priced: QuerySet[Product], filters: ListingFilters, stocked: int
+) -> Facets:
+    return Facets(
+        brands=_brand_facet(priced, filters),
+        sizes=_size_facet(priced, filters),
+        collections=_collection_facet(priced, filters),
+        prices=_price_facet(ctx, priced, filters),
+        in_stock=FacetValue("1", "In stock only", stocked, filters.in_stock),
+    )
+
+
+def _grouped(queryset: QuerySet[Product], key: str, label: str) -> dict[Any, tuple[str, int]]:
+    rows = (
+        queryset.exclude(**{f"{key}__isnull": True})
+        .order_by()
+        .values(key, label)
+        .annotate(n=Count("id"))
+    )
+    return {row[key]: (row[label] or "", row["n"]) for row in rows}
+
+
+def _brand_facet(priced: QuerySet[Product], filters: ListingFilters) -> tuple[FacetValue, ...]:
+    found = _grouped(_narrow(priced, filters, skip="brand"), "brand_id", "brand__name")
+    return _facet_values(found, filters.brands, Brand)
+
+
+def _collection_facet(priced: QuerySet[Product], filters: ListingFilters) -> tuple[FacetValue, ...]:
+    found = _grouped(
+        _narrow(priced, filters, skip="collection"), "collection_id", "collection__name"
+    )
+    return _facet_values(found, filters.collections, Collection)
+
+
+def _facet_values(
+    found: Mapping[int, tuple[str, int]],
+    selected: Sequence[int],
+    model: type[Brand] | type[Collection],
+) -> tuple[FacetValue, ...]:
+    values = [
+        FacetValue(str(key), label, count, key in selected) for key, (label, count) in found.items()
+    ]
+    missing = [key for key in selected if key not in found]
+    if missing:
+        # A selected value the listing no longer holds stays listed (count 0) so it can be
+        # unselected; its name costs a query only in this case.
+        names = dict(model.objects.filter(pk__in=missing).values_list("pk", "name"))
+        values += [FacetValue(str(key), names.get(key, str(key)), 0, True) for key in missing]
+    return tuple(sorted(values, key=lambda v: (v.label.casefold(), v.value)))
+
+
+def _size_facet(priced: QuerySet[Product], filters: ListingFilters) -> tuple[FacetValue, ...]:
+    products = _narrow(priced, filters, skip="size").values("pk")
+    rows = (
+        Item.objects.filter(product__in=products)
+        .exclude(name="")
+        .order_by()
+        .values("name")
+        .annotate(n=Count("product", distinct=True), first=Min("size_id"))
+    )
+    found = {row["name"]: (row["n"], row["first"]) for row in rows}
+    for name in filters.sizes:
+        found.setdefault(name, (0, ""))
+    ordered = sorted(found.items(), key=lambda kv: (_size_rank(kv[1][1]), kv[0]))
+    return tuple(
+        FacetValue(name, name, count, name in filters.sizes) for name, (count, _) in ordered
+    )
+
+
+def _size_rank(size_id: str) -> tuple[int, int, str]:
+    # Centra's size ids follow the size chart's order; numeric ones compare as numbers.
+    if size_id.isdigit():
+        return (0, int(size_id), "")
+    return (1, 0, size_id)
+
+
+def _price_facet(
+    ctx: ShopperContext, priced: QuerySet[Product], filters: ListingFilters
+) -> tuple[FacetValue, ...]:
+    top = priced.aggregate(top=Max("price_amount"))["top"]
+    ranges = price_ranges(top)
+    wanted = sorted(set(ranges) | set(filters.prices), key=PriceRange.sort_key)
+    if not wanted:
+        return ()
+    narrowed = _narrow(priced, filters, skip="price")
+    counts = narrowed.aggregate(
+        **{f"r{i}": Count("id", filter=r.q()) for i, r in enumerate(wanted)}
+    )
+    values = []
+    for i, price_range in enumerate(wanted):
+        selected = price_range in filters.prices
+        if counts[f"r{i}"] or selected:
+            values.append(
+                FacetValue(
+                    price_range.key,
+                    price_label(price_range, ctx.currency_format),
+                    counts[f"r{i}"],
+                    selected,
+                )
+            )
+    return tuple(values)
+
+
+def price_ranges(top: Decimal | None, buckets: int = PRICE_BUCKETS) -> list[PriceRange]:
+    """Ranges of one "nice" width (1, 2, 2.5 or 5 times a power of ten) from 0 past ``top``."""
+    if top is None or top <= 0:
+        return []
+    raw = top / buckets
+    magnitude = Decimal(10) ** math.floor(math.log10(raw))
+    for multiple in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        # Whole-number edges at least: "0 - 0.5" is no use to a shopper.
+        step = max(multiple * magnitude, Decimal(1))
+        if step >= raw:
+            break
+    count = int(top // step) + 1
+    return [PriceRange(step * i, step * (i + 1)) for i in range(count)]
+
+
+def price_label(price_range: PriceRange, currency_format: Mapping[str, Any]) -> str:
+    low = format_amount(price_range.low, currency_format)
+    if price_range.high is None:
+        return f"{low} and up"
+    return f"{low} \N{EN DASH} {format_amount(price_range.high, currency_format)}"
+
+
+def format_amount(amount: Decimal, currency_format: Mapping[str, Any]) -> str:
+    """``amount`` the way Centra formats the pricelist's money; whole amounts without
+    decimals ("500 SEK", "€50"), as range labels read best."""
+    try:
+        digits = int(currency_format.get("decimalDigits", 2))
+    except (TypeError, ValueError):
+        digits = 2
+    if amount == amount.to_integral_value():
+        digits = 0
+    whole, _, fraction = f"{abs(amount):.{digits}f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    number = str(currency_format.get("thousandsSeparator", "")).join(groups)
+    if fraction:
+        number += str(currency_format.get("decimalPoint", ".")) + fraction
+    prefix, suffix = currency_format.get("prefix", ""), currency_format.get("suffix", "")
+    return f"{'-' if amount < 0 else ''}{prefix}{number}{suffix}"

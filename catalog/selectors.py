@@ -1,0 +1,350 @@
+"""Reads for the shopper's pages, from the local catalog only (no call to Centra).
+
+Every selector takes the request's :class:`catalog.context.ShopperContext` and returns plain
+frozen dataclasses: the price, text and URL are already chosen for the shopper's pricelist,
+language and market, so templates only print. Products not in the shopper's market do not
+exist here.
+
+This module is the one to import; listings live in :mod:`catalog.listing`, cards in
+:mod:`catalog.cards`, the category tree in :mod:`catalog.categories`, matching in
+:mod:`catalog.search`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any, Final
+
+from catalog.cards import (
+    ProductCard,
+    Swatch,
+    card_from_row,
+    card_queryset,
+    cards_for,
+    category_path,
+    in_market,
+    ordered_cards,
+    product_path,
+    text_field,
+    with_price,
+    with_texts,
+)
+from catalog.categories import (
+    Breadcrumb,
+    CategoryNode,
+    CategoryPage,
+    breadcrumbs,
+    category_by_uri,
+    category_index,
+    category_tree,
+)
+from catalog.context import ShopperContext
+from catalog.listing import (
+    PER_PAGE,
+    Facets,
+    FacetValue,
+    Listing,
+    ListingFilters,
+    ListingRequest,
+    PageLink,
+    PriceRange,
+    SortOption,
+    list_products,
+    parse_listing_query,
+)
+from catalog.models import Item, Product, RelatedProduct
+
+__all__ = [
+    "Breadcrumb",
+    "CategoryNode",
+    "CategoryPage",
+    "FacetValue",
+    "Facets",
+    "GalleryImage",
+    "HomeSections",
+    "Listing",
+    "ListingFilters",
+    "ListingRequest",
+    "PageLink",
+    "PriceRange",
+    "ProductCard",
+    "ProductDetail",
+    "SizeOption",
+    "SortOption",
+    "Swatch",
+    "breadcrumbs",
+    "category_by_uri",
+    "category_path",
+    "category_tree",
+    "home_sections",
+    "list_products",
+    "parse_listing_query",
+    "product_detail",
+    "product_path",
+    "search_products",
+]
+
+SCHEMA: Final = "https://schema.org"
+IN_STOCK: Final = "https://schema.org/InStock"
+OUT_OF_STOCK: Final = "https://schema.org/OutOfStock"
+PRE_ORDER: Final = "https://schema.org/PreOrder"
+HOME_LIMIT: Final = 8
+
+
+@dataclass(frozen=True, slots=True)
+class GalleryImage:
+    url: str  # "standard" size
+    full_url: str
+    thumb_url: str
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
+class SizeOption:
+    item_id: str  # what the cart adds
+    name: str
+    sku: str
+    ean: str
+    stock: str  # Centra's answer: "yes", "few", "no", "preorder", a number...
+    stock_state: str  # "in_stock", "few", "preorder" or "out_of_stock"
+    in_stock: bool  # can be bought now (preorder included, as Item.in_stock has it)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDetail:
+    card: ProductCard  # name, url (canonical), brand, price, badges, stock
+    sku: str
+    product_sku: str
+    variant_name: str
+    excerpt: str
+    excerpt_html: str  # Centra's HTML, from the catalog's editors
+    description: str
+    description_html: str
+    meta_title: str  # falls back to the name
+    meta_description: str  # falls back to the excerpt
+    meta_keywords: str
+    gallery: tuple[GalleryImage, ...]
+    sizes: tuple[SizeOption, ...]
+    variants: tuple[ProductCard, ...]  # other colours of the product, in the market
+    related: tuple[ProductCard, ...]  # other relations, in the market
+    category: CategoryNode | None  # the canonical category
+    breadcrumbs: tuple[Breadcrumb, ...]  # categories root first, then the product itself
+    price: Decimal | None
+    currency: str
+    availability: str  # schema.org URL
+    item_quantity_minimum: int
+    item_quantity_multiple_of: int
+    attributes: dict[str, Any]
+    # A schema.org Product (with its Offer when purchasable); URLs are site-relative: make
+    # "url" and "image" absolute before printing.
+    json_ld: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HomeSections:
+    categories: tuple[CategoryNode, ...]
+    new_arrivals: tuple[ProductCard, ...]
+    on_sale: tuple[ProductCard, ...]
+
+
+# -- product page -----------------------------------------------------------------------------
+
+_DETAIL_TEXTS: Final = (
+    "excerpt",
+    "excerpt_html",
+    "description",
+    "description_html",
+    "meta_title",
+    "meta_description",
+    "meta_keywords",
+)
+
+
+def product_detail(ctx: ShopperContext, uri: str) -> ProductDetail | None:
+    """The product with Centra URI ``uri`` (the product's own, not the category path), or None
+    when it does not exist in the shopper's market. Four queries."""
+    queryset = with_texts(with_price(Product.objects.filter(in_market(ctx), uri=uri), ctx), ctx)
+    queryset = queryset.annotate(**{f"d_{name}": text_field(ctx, name) for name in _DETAIL_TEXTS})
+    row = (
+        card_queryset(
+            queryset,
+            ctx,
+            "sku",
+            "product_sku",
+            "variant_name",
+            "category_id",
+            "item_quantity_minimum",
+            "item_quantity_multiple_of",
+            *(f"d_{name}" for name in _DETAIL_TEXTS),
+        )
+        .order_by("id")
+        .first()
+    )
+    if row is None:
+        return None
+    card = card_from_row(row, ctx)
+    sizes = tuple(
+        _size(item)
+        for item in Item.objects.filter(product_id=card.id)
+        .order_by("position", "id")
+        .values("id", "name", "sku", "ean", "stock")
+    )
+    variants, related = _relations(ctx, card.id)
+    index = category_index(ctx)
+    category = index.by_id.get(row["category_id"]) if row["category_id"] else None
+    crumbs = breadcrumbs(ctx, category.id) if category else ()
+    price = row["price_amount"]
+    availability = _availability(sizes)
+    detail = ProductDetail(
+        card=card,
+        sku=row["sku"],
+        product_sku=row["product_sku"],
+        variant_name=row["variant_name"],
+        excerpt=row["d_excerpt"],
+        excerpt_html=row["d_excerpt_html"],
+        description=row["d_description"],
+        description_html=row["d_description_html"],
+        meta_title=row["d_meta_title"] or card.name,
+        meta_description=row["d_meta_description"] or row["d_excerpt"],
+        meta_keywords=row["d_meta_keywords"],
+        gallery=_gallery(row["media"], card.name),
+        sizes=sizes,
+        variants=variants,
+        related=related,
+        category=category,
+        breadcrumbs=(*crumbs, Breadcrumb(card.name, card.url)),
+        price=price,
+        currency=ctx.currency,
+        availability=availability,
+        item_quantity_minimum=row["item_quantity_minimum"],
+        item_quantity_multiple_of=row["item_quantity_multiple_of"],
+        attributes=dict(row["attributes"] or {}),
+        json_ld={},
+    )
+    return replace(detail, json_ld=_json_ld(ctx, detail))
+
+
+def _size(item: dict[str, Any]) -> SizeOption:
+    stock = item["stock"]
+    if stock in ("", "no", "0") or (stock.lstrip("-").isdigit() and int(stock) <= 0):
+        state = "out_of_stock"
+    elif stock == "few":
+        state = "few"
+    elif stock == "preorder":
+        state = "preorder"
+    else:
+        state = "in_stock"
+    return SizeOption(
+        item_id=item["id"],
+        name=item["name"],
+        sku=item["sku"],
+        ean=item["ean"],
+        stock=stock,
+        stock_state=state,
+        in_stock=state != "out_of_stock",
+    )
+
+
+def _availability(sizes: tuple[SizeOption, ...]) -> str:
+    states = {size.stock_state for size in sizes}
+    if states & {"in_stock", "few"}:
+        return IN_STOCK
+    if "preorder" in states:
+        return PRE_ORDER
+    return OUT_OF_STOCK
+
+
+def _relations(
+    ctx: ShopperContext, product_id: int
+) -> tuple[tuple[ProductCard, ...], tuple[ProductCard, ...]]:
+    links = list(
+        RelatedProduct.objects.filter(product_id=product_id)
+        .order_by("id")
+        .values_list("related_id", "relation")
+    )
+    if not links:
+        return (), ()
+    cards = cards_for(ctx, {related for related, _ in links})
+    variants = [related for related, relation in links if relation == "variant"]
+    others = [related for related, relation in links if relation != "variant"]
+    return tuple(ordered_cards(cards, variants)), tuple(ordered_cards(cards, others))
+
+
+def _gallery(media: Any, alt: str) -> tuple[GalleryImage, ...]:
+    if not isinstance(media, dict):
+        return ()
+    standard = [url for url in media.get("standard") or [] if isinstance(url, str)]
+    full = media.get("full") or []
+    thumbs = media.get("thumb") or []
+
+    def pick(urls: list[Any], index: int, fallback: str) -> str:
+        return urls[index] if index < len(urls) and isinstance(urls[index], str) else fallback
+
+    return tuple(
+        GalleryImage(url, pick(full, i, url), pick(thumbs, i, url), alt)
+        for i, url in enumerate(standard)
+    )
+
+
+def _json_ld(ctx: ShopperContext, detail: ProductDetail) -> dict[str, Any]:
+    card = detail.card
+    data: dict[str, Any] = {"@context": SCHEMA, "@type": "Product", "name": card.name}
+    data["url"] = card.url
+    if detail.sku:
+        data["sku"] = detail.sku
+    if detail.excerpt or detail.description:
+        data["description"] = detail.excerpt or detail.description
+    if detail.gallery:
+        data["image"] = [image.url for image in detail.gallery]
+    if card.brand_name:
+        data["brand"] = {"@type": "Brand", "name": card.brand_name}
+    if detail.price is not None and ctx.currency:
+        data["offers"] = {
+            "@type": "Offer",
+            "url": card.url,
+            "price": _amount_text(detail.price, ctx.currency_format),
+            "priceCurrency": ctx.currency,
+            "availability": detail.availability,
+        }
+    return data
+
+
+def _amount_text(amount: Decimal, currency_format: dict[str, Any]) -> str:
+    try:
+        digits = int(currency_format.get("decimalDigits", 2))
+    except (TypeError, ValueError):
+        digits = 2
+    return f"{amount:.{digits}f}"
+
+
+# -- home and search --------------------------------------------------------------------------
+
+
+def home_sections(ctx: ShopperContext, limit: int = HOME_LIMIT) -> HomeSections:
+    """Category entry points, the newest products flagged new and the deepest discounts, in
+    the shopper's market and pricelist. Two queries (the tree is cached)."""
+    queryset = with_texts(with_price(Product.objects.filter(in_market(ctx)), ctx), ctx)
+    new = card_queryset(queryset.filter(pl__new=True), ctx).order_by("-created_at", "-id")[:limit]
+    sale = card_queryset(queryset.filter(pl__on_sale=True), ctx).order_by(
+        "-card_discount", "-created_at", "-id"
+    )[:limit]
+    return HomeSections(
+        categories=category_tree(ctx),
+        new_arrivals=tuple(card_from_row(row, ctx) for row in new),
+        on_sale=tuple(card_from_row(row, ctx) for row in sale),
+    )
+
+
+def search_products(
+    ctx: ShopperContext,
+    q: str,
+    filters: ListingFilters | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Listing:
+    """Products matching ``q`` (see :mod:`catalog.search`), with the same facets, sorts and
+    pagination as a category; ranked by relevance unless another sort is asked for. An empty
+    ``q`` matches nothing."""
+    return list_products(ctx, search=q, filters=filters, sort=sort, page=page, per_page=per_page)

@@ -1,0 +1,19 @@
+"""What the sync announces, for caches of rendered or computed catalog data to listen to.
+
+``catalog_changed`` is sent after the change is committed (``transaction.on_commit``), with:
+
+- ``run``: the :class:`catalog.models.SyncRun` that made the change;
+- ``product_ids``: a frozenset of the ids of products whose own rows were created, changed or
+  deleted (texts, prices, items, categories, markets and relations included). A full sync sends
+  one signal per page and per batch of removals, so no signal holds the whole catalog;
+- ``kinds``: a frozenset of the reference models that changed (``"category"``, ``"brand"``,
+  ``"market"``...): those show on many pages, so a listener decides how widely to invalidate.
+
+Nothing listens yet: shopper pages read the database directly.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+catalog_changed = Signal()

@@ -1,0 +1,622 @@
+"""The only writer of the local catalog: full and partial syncs from Centra.
+
+- :func:`full_sync` reads the reference lists, then every market x language page by page
+  (``pricelist: "all"``), upserting each page in bulk as it arrives, so memory does not grow
+  with the catalog. What it did not see is removed only after everything was read: a run that
+  fails half-way deletes nothing and is recorded as failed. One full sync at a time: a second
+  one is recorded as skipped.
+- :func:`sync_products` re-reads named products in every market x language (the webhook path).
+- :func:`refresh_reference` re-reads named reference lists (markets, pricelists, categories...).
+
+Every run is a :class:`~catalog.models.SyncRun` with its counts, calls and error. Rows carry the
+id of the last run that saw them (``last_seen_run``): that column, not a set in memory, says
+what a run has seen. Changes are announced with :data:`catalog.signals.catalog_changed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, connection, reset_queries, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from catalog import mapping
+from catalog.mapping import Known
+from catalog.models import (
+    Brand,
+    Category,
+    CategoryText,
+    Collection,
+    Country,
+    Language,
+    Market,
+    Pricelist,
+    Product,
+    ProductMarket,
+    ProductText,
+    RelatedProduct,
+    State,
+    SyncRun,
+)
+from catalog.readahead import PageReadError, read_ahead
+from catalog.signals import catalog_changed
+from catalog.specs import (
+    BRAND,
+    CATEGORY,
+    CATEGORY_TEXT,
+    COLLECTION,
+    COUNT_LABELS,
+    COUNTRY,
+    ITEM,
+    LANGUAGE,
+    MARKET,
+    MARKET_LINK,
+    PRICE,
+    PRICELIST,
+    PRODUCT,
+    PRODUCT_CATEGORY,
+    PRODUCT_CHILDREN,
+    REFERENCE_KINDS,
+    REFERENCE_MODELS,
+    RELATED,
+    STATE,
+    TEXT,
+)
+from catalog.upsert import Counts, Spec, delete, existing_rows, upsert
+from centra import catalog_api
+from centra.client import CentraClient
+from centra.connection import get_client
+from centra.errors import CentraError
+
+__all__ = [
+    "COUNT_LABELS",
+    "REFERENCE_KINDS",
+    "SyncProgress",
+    "full_sync",
+    "last_runs",
+    "refresh_reference",
+    "sync_products",
+]
+
+log = logging.getLogger(__name__)
+
+# A running full sync whose heartbeat (one per page) is older than this lost its worker.
+STALE_AFTER = timedelta(minutes=10)
+# Ids per `POST products` filter in a partial sync (Centra lists at most 1000 per filter).
+MAX_IDS_PER_CALL = 1000
+# Products per removal statement and per change notice.
+BATCH = 1000
+MAX_ERROR_LENGTH = 2000
+_MASK = "********"
+_Item = TypeVar("_Item")
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where a full sync is, after each page is written."""
+
+    run_id: int
+    market: int
+    language: str
+    pass_number: int  # 1-based, over markets x languages
+    passes: int
+    page: int  # 1-based within the pass
+    fetched: int  # products received so far in this pass
+    total: int  # the pass's productCount
+    pages_done: int  # over the whole run
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+# -- entry points ---------------------------------------------------------------------------------
+
+
+def full_sync(
+    *,
+    trigger: str,
+    client: CentraClient | None = None,
+    page_size: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> SyncRun:
+    """Copy the whole catalog from Centra; see the module docstring. Returns the run, whatever
+    became of it (succeeded, failed with its error, or skipped)."""
+    _check_trigger(trigger)
+    size = page_size or settings.CATALOG_SYNC_PAGE_SIZE
+    if size < 1:
+        raise ValueError("page_size must be at least 1")
+    run = _claim_full_run(trigger)
+    if run.status == SyncRun.Status.SKIPPED:
+        return run
+    return _execute(run, client, lambda ctx: _full(ctx, size, progress))
+
+
+def sync_products(
+    product_ids: Iterable[int | str], *, trigger: str, client: CentraClient | None = None
+) -> SyncRun:
+    """Re-read these products in every market x language, a batch of ids per call. A product
+    that no longer comes back in a market leaves it; one in no market is deleted."""
+    _check_trigger(trigger)
+    ids = _clean_ids(product_ids)
+    run = SyncRun.objects.create(
+        kind=SyncRun.Kind.PARTIAL, trigger=trigger, product_ids=ids, heartbeat_at=timezone.now()
+    )
+    return _execute(run, client, lambda ctx: _partial(ctx, ids))
+
+
+def refresh_reference(
+    kinds: Iterable[str], *, trigger: str, client: CentraClient | None = None
+) -> SyncRun:
+    """Re-read the named reference lists (webhook keys ``categories``, ``brands``, ``markets``,
+    ``pricelists``; also ``languages``, ``countries``, ``collections``) and remove the objects
+    gone from them. Markets and pricelists bring countries along, whose defaults name them.
+    Other kinds are ignored (and noted on the run)."""
+    _check_trigger(trigger)
+    asked = set(kinds)
+    wanted = asked & set(REFERENCE_KINDS)
+    if wanted & {"markets", "pricelists"}:
+        wanted.add("countries")
+    if "categories" in wanted and not Language.objects.exists():
+        # Category names come per language: with none known yet, read them too.
+        wanted.add("languages")
+    run = SyncRun.objects.create(
+        kind=SyncRun.Kind.REFERENCE, trigger=trigger, heartbeat_at=timezone.now()
+    )
+
+    def work(ctx: _Context) -> None:
+        ctx.notes.append("kinds: " + (", ".join(sorted(wanted)) or "none"))
+        if ignored := asked - wanted:
+            ctx.notes.append("ignored: " + ", ".join(sorted(ignored)))
+        if wanted:
+            _read_reference(ctx, wanted)
+            _remove_unseen_reference(ctx, wanted)
+
+    return _execute(run, client, work)
+
+
+# -- one run --------------------------------------------------------------------------------------
+
+
+class _Context:
+    """The state of one run: its counts, calls, and the reference ids it may point at."""
+
+    def __init__(self, run: SyncRun) -> None:
+        self.run = run
+        self.client: CentraClient | None = None
+        self.calls = 0
+        self._calls_lock = threading.Lock()
+        self.pages = 0
+        self.counts = Counts(COUNT_LABELS)
+        self.known = Known()
+        self.markets: list[int] = []
+        self.languages: list[str] = []  # the default language first
+        # Reference kinds read during this run: never read twice.
+        self.read: set[str] = set()
+        self.notes: list[str] = []
+        self.where = "starting"
+
+    @property
+    def mark(self) -> int:
+        return self.run.pk
+
+    def fetch(self, where: str, read: Callable[..., _Item], **kwargs: Any) -> _Item:
+        self.where = where
+        self._count_call()
+        return read(self.client, **kwargs)
+
+    def read_page(self, **kwargs: Any) -> tuple[list[dict[str, Any]], int]:
+        """One ``POST products`` page; safe to call from the reader thread."""
+        self._count_call()
+        return catalog_api.products_page(self.client, **kwargs)
+
+    def _count_call(self) -> None:
+        with self._calls_lock:
+            self.calls += 1
+
+    def heartbeat(self) -> None:
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            heartbeat_at=timezone.now(), calls=self.calls, counts=self.counts.as_dict()
+        )
+        # With DEBUG on, Django keeps every query's SQL: thousands of bulk inserts add up.
+        if settings.DEBUG and not connection.force_debug_cursor:
+            reset_queries()
+
+
+def _execute(
+    run: SyncRun, client: CentraClient | None, work: Callable[[_Context], None]
+) -> SyncRun:
+    ctx = _Context(run)
+    try:
+        ctx.client = client if client is not None else get_client()
+        work(ctx)
+    except Exception as exc:
+        if isinstance(exc, PageReadError):
+            ctx.where, exc = exc.where, exc.__cause__ or exc
+        log.warning("%s sync #%s failed at %s", run.kind, run.pk, ctx.where, exc_info=exc)
+        _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: {_describe(exc)}")
+    except BaseException:
+        _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: interrupted")
+        raise
+    else:
+        _finish(ctx, SyncRun.Status.SUCCEEDED)
+        changed = frozenset(ctx.counts.changed(REFERENCE_MODELS))
+        if changed:
+            _announce(ctx, (), changed)
+        log.info(
+            "%s sync #%s succeeded: %d calls, %d created, %d updated, %d deleted",
+            run.kind,
+            run.pk,
+            ctx.calls,
+            ctx.counts.total("created"),
+            ctx.counts.total("updated"),
+            ctx.counts.total("deleted"),
+        )
+    return run
+
+
+def _finish(ctx: _Context, status: str, error: str = "") -> None:
+    run = ctx.run
+    run.status = status
+    run.finished_at = run.heartbeat_at = timezone.now()
+    run.counts = ctx.counts.as_dict()
+    run.calls = ctx.calls
+    run.error = error[:MAX_ERROR_LENGTH]
+    run.notes = "; ".join(ctx.notes)
+    run.save()
+
+
+def _describe(exc: BaseException) -> str:
+    # CentraError messages name the call and Centra's answer, never a secret; anything else is
+    # masked in case it quotes the configuration.
+    text = f"{type(exc).__name__}: {exc.message if isinstance(exc, CentraError) else exc}"
+    if settings.CENTRA_SHARED_SECRET:
+        text = text.replace(settings.CENTRA_SHARED_SECRET, _MASK)
+    return text
+
+
+def _check_trigger(trigger: str) -> None:
+    if trigger not in SyncRun.Trigger.values:
+        raise ValueError(f"unknown trigger {trigger!r}; one of {', '.join(SyncRun.Trigger.values)}")
+
+
+def _clean_ids(product_ids: Iterable[int | str]) -> list[int]:
+    ids = []
+    for value in product_ids:
+        number = mapping.as_int(value)
+        if number is None:
+            raise ValueError(f"not a product id: {value!r}")
+        ids.append(number)
+    return sorted(set(ids))
+
+
+def _claim_full_run(trigger: str) -> SyncRun:
+    """Record a running full sync, or a skipped one when another is running: the partial
+    unique constraint on SyncRun is the lock, so it holds across processes and machines."""
+    now = timezone.now()
+    # Runs of any kind whose worker died stay "running" until someone says otherwise.
+    SyncRun.objects.filter(
+        status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    ).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=now,
+        error=f"abandoned: no progress for {STALE_AFTER} (its worker stopped)",
+    )
+    running = SyncRun.objects.filter(kind=SyncRun.Kind.FULL, status=SyncRun.Status.RUNNING)
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(kind=SyncRun.Kind.FULL, trigger=trigger, heartbeat_at=now)
+    except IntegrityError:
+        holder = running.values_list("pk", flat=True).first()
+        log.info("full sync skipped: #%s is running", holder)
+        return SyncRun.objects.create(
+            kind=SyncRun.Kind.FULL,
+            trigger=trigger,
+            status=SyncRun.Status.SKIPPED,
+            finished_at=now,
+            notes=f"skipped: full sync #{holder} is running",
+        )
+
+
+# -- full and partial runs ------------------------------------------------------------------------
+
+
+def _full(ctx: _Context, page_size: int, progress: ProgressCallback | None) -> None:
+    _read_reference(ctx, set(REFERENCE_KINDS))
+    # Relations do not depend on the language: their (heavier) full form is read once per
+    # market, in its first language.
+    passes = [(m, lang, lang == ctx.languages[0]) for m in ctx.markets for lang in ctx.languages]
+    first_totals: dict[int, int] = {}
+    stable = True
+    fetched = 0
+    with closing(read_ahead(ctx.read_page, passes, page_size)) as pages:
+        for page in pages:
+            ctx.where = page.where
+            # Products that come or go while a pass pages along shift its pages: one that
+            # still exists may have been skipped.
+            first = first_totals.setdefault(page.pass_number, page.total)
+            stable = stable and page.total == first
+            _write_page(ctx, page.products, page.market, page.language, page.related)
+            fetched = len(page.products) + (fetched if page.number > 1 else 0)
+            if progress is not None:
+                progress(
+                    SyncProgress(
+                        run_id=ctx.mark,
+                        market=page.market,
+                        language=page.language,
+                        pass_number=page.pass_number,
+                        passes=len(passes),
+                        page=page.number,
+                        fetched=fetched,
+                        total=page.total,
+                        pages_done=ctx.pages,
+                    )
+                )
+    if not stable:
+        ctx.notes.append(
+            "the catalog changed while it was read: removals of products and their rows wait "
+            "for the next run"
+        )
+    ctx.where = "removing what was not seen"
+    _remove_unseen_full(ctx, products_too=stable)
+
+
+def _partial(ctx: _Context, ids: list[int]) -> None:
+    ctx.known = _known_from_db()
+    ctx.markets, ctx.languages = _markets_and_languages(ctx.known)
+    if not ctx.markets or not ctx.languages:
+        _read_reference(ctx, set(REFERENCE_KINDS))
+    size = min(settings.CATALOG_SYNC_PAGE_SIZE, MAX_IDS_PER_CALL)
+    for batch in _chunks(ids, size):
+        for market in ctx.markets:
+            for language in ctx.languages:
+                related = language == ctx.languages[0]
+                products, _ = ctx.fetch(
+                    f"products {batch[0]}..{batch[-1]} in market {market}, language {language}",
+                    catalog_api.products_page,
+                    market=market,
+                    language=language,
+                    limit=len(batch),
+                    product_ids=batch,
+                    related=related,
+                )
+                _write_page(ctx, products, market, language, related)
+    ctx.where = "removing what was not seen"
+    stale = Q(last_seen_run__lt=ctx.mark)
+    with transaction.atomic():
+        for batch in _chunks(ids, BATCH):
+            for spec in (MARKET_LINK, *PRODUCT_CHILDREN):
+                _delete_announced(ctx, spec.model.objects.filter(stale, product_id__in=batch))
+            _delete_marketless(ctx, Product.objects.filter(pk__in=batch))
+
+
+# -- one page of products -------------------------------------------------------------------------
+
+
+def _write_page(
+    ctx: _Context, products: list[dict[str, Any]], market: int, language: str, related: bool
+) -> None:
+    """Upsert one answer of ``POST products`` for ``market`` and ``language`` in one
+    transaction. A product's own rows (items, prices, categories) are written the first time
+    the run meets it; later passes only add their market and language."""
+    parsed: dict[int, dict[str, Any]] = {}
+    for data in products:
+        pid = mapping.product_id(data) if isinstance(data, dict) else None
+        if pid is not None:
+            parsed[pid] = data
+    ids = list(parsed)
+    mark = ctx.mark
+    seen = dict(Product.objects.filter(pk__in=ids).values_list("pk", "last_seen_run"))
+    fresh = [p for p in ids if seen.get(p, 0) < mark]
+    _read_missing_reference(ctx, [parsed[p] for p in fresh])
+    known, counts = ctx.known, ctx.counts
+    changed: set[int] = set()
+    with transaction.atomic():
+        if fresh:
+            current = existing_rows(PRODUCT, Product.objects.filter(pk__in=fresh))
+            rows = [mapping.product_row(parsed[p], p, known) for p in fresh]
+            changed |= upsert(PRODUCT, rows, current, mark, counts)
+            own_rows = (
+                (ITEM, [r for p in fresh for r in mapping.item_rows(parsed[p], p)]),
+                (PRICE, [r for p in fresh for r in mapping.price_rows(parsed[p], p, known)]),
+                (
+                    PRODUCT_CATEGORY,
+                    [r for p in fresh for r in mapping.category_rows(parsed[p], p, known)],
+                ),
+            )
+            for spec, rows in own_rows:
+                scope = spec.model.objects.filter(product_id__in=fresh)
+                changed |= upsert(spec, rows, existing_rows(spec, scope), mark, counts)
+        texts = [mapping.text_row(parsed[p], p, language) for p in ids]
+        scope = ProductText.objects.filter(product_id__in=ids, language_id=language)
+        changed |= upsert(TEXT, texts, existing_rows(TEXT, scope, mark), mark, counts)
+        links = [mapping.market_row(p, market) for p in ids]
+        scope = ProductMarket.objects.filter(product_id__in=ids, market_id=market)
+        changed |= upsert(MARKET_LINK, links, existing_rows(MARKET_LINK, scope), mark, counts)
+        if related:
+            rows = [row for p in ids for row in mapping.related_rows(parsed[p], p)]
+            scope = RelatedProduct.objects.filter(product_id__in=ids)
+            changed |= upsert(RELATED, rows, existing_rows(RELATED, scope), mark, counts)
+        ctx.pages += 1
+        ctx.heartbeat()
+        if changed:
+            _announce(ctx, changed, frozenset())
+
+
+def _read_missing_reference(ctx: _Context, products: Iterable[dict[str, Any]]) -> None:
+    """A product may name a brand, category... created after the reference lists were read:
+    re-read such a list once per run instead of dropping the link."""
+    missing = {
+        kind
+        for kind, ids in mapping.referenced(products).items()
+        if ids - getattr(ctx.known, kind) and kind not in ctx.read
+    }
+    if missing:
+        _read_reference(ctx, missing)
+
+
+# -- reference data -------------------------------------------------------------------------------
+
+
+_READERS: dict[str, Callable[[CentraClient], list[dict[str, Any]]]] = {
+    "languages": catalog_api.languages,
+    "markets": catalog_api.markets,
+    "pricelists": catalog_api.pricelists,
+    "countries": catalog_api.countries,
+    "brands": catalog_api.brands,
+    "collections": catalog_api.collections,
+}
+
+
+def _read_reference(ctx: _Context, kinds: set[str]) -> None:
+    """Fetch the named reference lists, then upsert them all in one transaction."""
+    ctx.read |= kinds
+    fetched = {kind: ctx.fetch(kind, read) for kind, read in _READERS.items() if kind in kinds}
+    known = _known_from_db()
+    if "languages" in fetched:
+        rows = mapping.language_rows(fetched["languages"])
+        languages = [r["code"] for r in sorted(rows, key=lambda r: not r["is_default"])]
+    else:
+        languages = _markets_and_languages(known)[1]
+    trees = {}
+    if "categories" in kinds:
+        trees = {
+            lang: ctx.fetch(f"categories in {lang}", catalog_api.categories, language=lang)
+            for lang in languages
+        }
+
+    mark, counts = ctx.mark, ctx.counts
+
+    def put(spec: Spec, rows: list[dict[str, Any]], ids: str | None = None) -> None:
+        upsert(spec, rows, existing_rows(spec, spec.model.objects.all()), mark, counts)
+        if ids is not None:
+            setattr(known, ids, {row[spec.key[0]] for row in rows})
+
+    with transaction.atomic():
+        if "languages" in fetched:
+            put(LANGUAGE, mapping.language_rows(fetched["languages"]), "languages")
+        if "markets" in fetched:
+            put(MARKET, mapping.market_rows(fetched["markets"]), "markets")
+        if "pricelists" in fetched:
+            put(PRICELIST, mapping.pricelist_rows(fetched["pricelists"]), "pricelists")
+        if "countries" in fetched:
+            put(COUNTRY, mapping.country_rows(fetched["countries"], known))
+            put(STATE, mapping.state_rows(fetched["countries"]))
+        if "brands" in fetched:
+            put(BRAND, mapping.brand_rows(fetched["brands"]), "brands")
+        if "collections" in fetched:
+            put(COLLECTION, mapping.collection_rows(fetched["collections"]), "collections")
+        if trees:
+            put(CATEGORY, mapping.category_rows_of_tree(trees[languages[0]]), "categories")
+            texts = [
+                row
+                for lang, tree in trees.items()
+                for row in mapping.category_text_rows(tree, lang)
+                if row["category_id"] in known.categories
+            ]
+            put(CATEGORY_TEXT, texts)
+    ctx.known = known
+    ctx.markets, ctx.languages = _markets_and_languages(known)
+
+
+def _known_from_db() -> Known:
+    return Known(
+        markets=set(Market.objects.values_list("pk", flat=True)),
+        pricelists=set(Pricelist.objects.values_list("pk", flat=True)),
+        languages=set(Language.objects.values_list("pk", flat=True)),
+        brands=set(Brand.objects.values_list("pk", flat=True)),
+        collections=set(Collection.objects.values_list("pk", flat=True)),
+        categories=set(Category.objects.values_list("pk", flat=True)),
+    )
+
+
+def _markets_and_languages(known: Known) -> tuple[list[int], list[str]]:
+    languages = Language.objects.filter(pk__in=known.languages).order_by("-is_default", "code")
+    return sorted(known.markets), list(languages.values_list("pk", flat=True))
+
+
+# -- removals -------------------------------------------------------------------------------------
+
+
+def _remove_unseen_full(ctx: _Context, *, products_too: bool) -> None:
+    """After a complete read: remove every row not seen by this run, nor written by a partial
+    run that overlapped it (that one read Centra later than this run's page did)."""
+    overlapping = SyncRun.objects.filter(pk__lt=ctx.mark).exclude(kind=SyncRun.Kind.FULL)
+    alive = timezone.now() - STALE_AFTER
+    overlapping = overlapping.filter(
+        Q(status=SyncRun.Status.RUNNING, heartbeat_at__gte=alive)
+        | Q(finished_at__gte=ctx.run.started_at)
+    )
+    stale = Q(last_seen_run__lt=ctx.mark) & ~Q(
+        last_seen_run__in=list(overlapping.values_list("pk", flat=True))
+    )
+    with transaction.atomic():
+        if products_too:
+            _delete_announced(ctx, ProductMarket.objects.filter(stale))
+        delete(Market.objects.filter(stale), ctx.counts)
+        if products_too:
+            _delete_marketless(ctx, Product.objects.all())
+            for spec in PRODUCT_CHILDREN:
+                _delete_announced(ctx, spec.model.objects.filter(stale))
+        for model in (Language, Pricelist, CategoryText, Category, Brand, Collection, State):
+            delete(model.objects.filter(stale), ctx.counts)
+        delete(Country.objects.filter(stale), ctx.counts)
+
+
+def _remove_unseen_reference(ctx: _Context, kinds: set[str]) -> None:
+    stale = Q(last_seen_run__lt=ctx.mark)
+    ctx.where = "removing what was not seen"
+    with transaction.atomic():
+        for kind in kinds:
+            for spec in REFERENCE_KINDS[kind]:
+                delete(spec.model.objects.filter(stale), ctx.counts)
+        if "markets" in kinds:
+            _delete_marketless(ctx, Product.objects.all())
+
+
+def _delete_marketless(ctx: _Context, scope: QuerySet[Product]) -> None:
+    """Delete the products of ``scope`` that no market sells, a batch at a time so that
+    Django's cascade never loads a whole catalog."""
+    marketless = scope.filter(~Exists(ProductMarket.objects.filter(product=OuterRef("pk"))))
+    while ids := list(marketless.values_list("pk", flat=True)[:BATCH]):
+        delete(Product.objects.filter(pk__in=ids), ctx.counts)
+        _announce(ctx, ids, frozenset())
+
+
+def _delete_announced(ctx: _Context, queryset: QuerySet) -> None:
+    """Delete product-owned rows and announce their products."""
+    owners = queryset.order_by().values_list("product_id", flat=True).distinct()
+    for ids in _chunks(owners.iterator(chunk_size=BATCH), BATCH):
+        _announce(ctx, ids, frozenset())
+    delete(queryset, ctx.counts)
+
+
+def _announce(ctx: _Context, product_ids: Iterable[int], kinds: frozenset[str]) -> None:
+    ids = frozenset(product_ids)
+    run = ctx.run
+    transaction.on_commit(
+        lambda: catalog_changed.send(sender=SyncRun, run=run, product_ids=ids, kinds=kinds)
+    )
+
+
+def _chunks(values: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+    chunk: list[_Item] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def last_runs(limit: int = 10) -> list[SyncRun]:
+    """The latest runs, newest first (for ``centra_sync --status``)."""
+    return list(SyncRun.objects.order_by("-started_at", "-pk")[:limit])

@@ -1,0 +1,315 @@
+"""Pages built from live Centra answers instead of the local catalog: preview mode, CMS
+articles, and the routing fallback for content the local copy does not hold yet.
+
+Two parts:
+
+- :func:`lookup`: ``POST uri`` through :mod:`centra.content_api`. Public answers (found or not)
+  are kept in Django's cache for ``CMS_CACHE_SECONDS``; preview answers never are. When Centra
+  fails, a "Centra is down" mark is kept for ``CENTRA_DOWN_SECONDS`` so the next visitors get
+  the degraded page at once instead of each waiting for timeouts and retries.
+- Adapters from Centra's JSON to the selectors' own dataclasses (``ProductCard``,
+  ``ProductDetail``, ``CategoryPage``, ``Listing``), so the same templates render both. Nothing
+  here writes to the local catalog.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.cards import (
+    NO_STOCK,
+    ProductCard,
+    cards_for,
+    first_image,
+    ordered_cards,
+    product_path,
+    swatch_of,
+)
+from catalog.categories import Breadcrumb, CategoryNode, CategoryPage, category_index
+from catalog.context import ShopperContext
+from catalog.listing import Facets, Listing, ListingFilters
+from catalog.selectors import GalleryImage, ProductDetail, SizeOption
+from catalog.seo import availability, product_jsonld
+from centra import content_api
+from centra.connection import get_client
+from centra.errors import (
+    CentraNotFound,
+    CentraRateLimited,
+    CentraUnavailable,
+    CentraValidationError,
+)
+
+logger = logging.getLogger(__name__)
+
+DOWN_KEY: Final = "routing:centra-down"
+
+
+# -- live lookups -----------------------------------------------------------------------------
+
+
+def lookup(
+    ctx: ShopperContext,
+    uri: str,
+    kinds: Sequence[str],
+    *,
+    preview: bool = False,
+    page: int = 1,
+) -> dict[str, Any] | None:
+    """Centra's ``POST uri`` answer for ``uri`` in the shopper's context, or None when it names
+    none of ``kinds``. Raises :class:`centra.errors.CentraError` when Centra fails."""
+    if preview:
+        return _call(ctx, uri, kinds, preview=True, page=page)
+    key = _cache_key(ctx, uri, kinds, page)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached["answer"]
+    answer = _call(ctx, uri, kinds, preview=False, page=page)
+    cache.set(key, {"answer": answer}, settings.CMS_CACHE_SECONDS)
+    return answer
+
+
+def _call(
+    ctx: ShopperContext, uri: str, kinds: Sequence[str], *, preview: bool, page: int
+) -> dict[str, Any] | None:
+    if cache.get(DOWN_KEY):
+        raise CentraUnavailable("Centra was unreachable moments ago; not asking again yet")
+    try:
+        return content_api.resolve_uri(
+            get_client(),
+            uri,
+            language=ctx.language,
+            market=ctx.market,
+            pricelist=ctx.pricelist,
+            preview=preview,
+            kinds=kinds,
+            limit=page_size(),
+            skip=max(0, page - 1) * page_size(),
+        )
+    except (CentraNotFound, CentraValidationError):
+        # Centra refusing the URI itself (too long, malformed) means it names nothing there.
+        return None
+    except (CentraUnavailable, CentraRateLimited) as exc:
+        logger.warning("live lookup of a page failed: %s", exc.message)
+        cache.set(DOWN_KEY, True, settings.CENTRA_DOWN_SECONDS)
+        raise
+
+
+def _cache_key(ctx: ShopperContext, uri: str, kinds: Sequence[str], page: int) -> str:
+    # Articles depend on the language only; products and categories on the whole context.
+    scope = (
+        (ctx.language,)
+        if list(kinds) == [content_api.CMS_ARTICLE]
+        else (ctx.language, ctx.market, ctx.pricelist, page)
+    )
+    raw = "|".join([*map(str, scope), ",".join(kinds), uri])
+    return "routing:live:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def page_size() -> int:
+    """Products per listing page (``CATALOG_PAGE_SIZE``, default the selectors' 48)."""
+    return settings.CATALOG_PAGE_SIZE
+
+
+def preview_cards(ctx: ShopperContext, ids: list[str]) -> list[ProductCard]:
+    """Cards for product ids as Centra has them now, unpublished ones included."""
+    products = content_api.preview_products(
+        get_client(), ids, language=ctx.language, market=ctx.market, pricelist=ctx.pricelist
+    )
+    return [card_from_centra(p, ctx) for p in products]
+
+
+def local_cards(ctx: ShopperContext, ids: list[str]) -> list[ProductCard]:
+    wanted = [int(pid) for pid in ids if pid.isdigit()]
+    return ordered_cards(cards_for(ctx, wanted), wanted)
+
+
+# -- Centra JSON -> the selectors' dataclasses ------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _items(product: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item for item in product.get("items") or [] if isinstance(item, dict)]
+
+
+def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCard:
+    price = _decimal(product.get("priceAsNumber"))
+    priced = price is not None
+    on_sale = priced and product.get("showAsOnSale") is True
+    return ProductCard(
+        id=int(product.get("product") or 0),
+        uri=_str(product.get("uri")),
+        url=ctx.url(product_path(product.get("categoryUri") or None, _str(product.get("uri")))),
+        name=_str(product.get("name")) or _str(product.get("uri")),
+        brand_name=_str(product.get("brandName")),
+        image_url=first_image(product.get("media")),
+        price_text=_str(product.get("price")) if priced else None,
+        price_before_discount_text=_str(product.get("priceBeforeDiscount")) if on_sale else None,
+        discount_percent=int(product.get("discountPercent") or 0) if priced else 0,
+        on_sale=on_sale,
+        new=priced and product.get("showAsNew") is True,
+        purchasable=priced,
+        in_stock=any(_str(i.get("stock")) not in NO_STOCK for i in _items(product)),
+        swatch=swatch_of(product),
+    )
+
+
+def _size(item: dict[str, Any]) -> SizeOption:
+    stock = _str(item.get("stock"))
+    if stock in NO_STOCK or (stock.lstrip("-").isdigit() and int(stock) <= 0):
+        state = "out_of_stock"
+    elif stock in ("few", "preorder"):
+        state = stock
+    else:
+        state = "in_stock"
+    return SizeOption(
+        item_id=_str(item.get("item")),
+        name=_str(item.get("name")),
+        sku=_str(item.get("sku")),
+        ean=_str(item.get("ean")),
+        stock=stock,
+        stock_state=state,
+        in_stock=state != "out_of_stock",
+    )
+
+
+def _crumbs(ctx: ShopperContext, names: Sequence[str], uri: str) -> list[Breadcrumb]:
+    """Breadcrumbs from Centra's name path and URI ("womens/shoes" + [Womens, Shoes])."""
+    segments = uri.split("/") if uri else []
+    if len(segments) != len(names):
+        return [Breadcrumb(names[-1], ctx.url("/" + uri))] if names and uri else []
+    return [
+        Breadcrumb(name, ctx.url("/" + "/".join(segments[: n + 1]))) for n, name in enumerate(names)
+    ]
+
+
+def _names(value: Any) -> list[str]:
+    return [str(name) for name in value] if isinstance(value, list) else []
+
+
+def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductDetail:
+    card = card_from_centra(product, ctx)
+    category_uri = _str(product.get("categoryUri"))
+    names = _names(product.get("categoryName"))
+    crumbs = _crumbs(ctx, names, category_uri)
+    category = None
+    if category_uri:
+        local = category_index(ctx).by_uri.get(category_uri)
+        category = category_index(ctx).by_id.get(local) if local else None
+        if category is None and names:
+            category = CategoryNode(
+                id=int(product.get("category") or 0),
+                uri=category_uri,
+                name=names[-1],
+                url=ctx.url("/" + category_uri),
+                parent_id=None,
+                depth=0,
+            )
+    relations = [r for r in product.get("relatedProducts") or [] if isinstance(r, dict)]
+    full = [r for r in relations if r.get("uri")]  # only full objects make a card
+    media = product.get("media") if isinstance(product.get("media"), dict) else {}
+    sizes = tuple(_size(item) for item in _items(product))
+    gallery = tuple(
+        GalleryImage(url, url, url, card.name)
+        for url in media.get("standard") or []
+        if isinstance(url, str)
+    )
+    return ProductDetail(
+        card=card,
+        sku=_str(product.get("sku")),
+        product_sku=_str(product.get("productSku")),
+        variant_name=_str(product.get("variantName")),
+        excerpt=_str(product.get("excerpt")),
+        excerpt_html=_str(product.get("excerptHtml")),
+        description=_str(product.get("description")),
+        description_html=_str(product.get("descriptionHtml")),
+        meta_title=_str(product.get("metaTitle")) or card.name,
+        meta_description=_str(product.get("metaDescription")) or _str(product.get("excerpt")),
+        meta_keywords=_str(product.get("metaKeywords")),
+        gallery=gallery,
+        sizes=sizes,
+        variants=tuple(card_from_centra(r, ctx) for r in full if r.get("relation") == "variant"),
+        related=tuple(card_from_centra(r, ctx) for r in full if r.get("relation") != "variant"),
+        category=category,
+        breadcrumbs=(*crumbs, Breadcrumb(card.name, card.url)),
+        price=_decimal(product.get("priceAsNumber")),
+        currency=ctx.currency,
+        availability=availability(size.stock for size in sizes),
+        item_quantity_minimum=int(product.get("itemQuantityMinimum") or 1),
+        item_quantity_multiple_of=int(product.get("itemQuantityMultipleOf") or 1),
+        attributes={},
+        json_ld=product_jsonld(
+            name=card.name,
+            url=card.url,
+            sku=_str(product.get("sku")),
+            description=_str(product.get("excerpt")) or _str(product.get("description")),
+            images=[image.url for image in gallery],
+            brand=card.brand_name,
+            price=_decimal(product.get("priceAsNumber")),
+            currency=ctx.currency,
+            stock_states=[size.stock for size in sizes],
+        ),
+    )
+
+
+def category_from_centra(answer: dict[str, Any], ctx: ShopperContext) -> CategoryPage:
+    data = answer.get("category") if isinstance(answer.get("category"), dict) else {}
+    uri = _str(data.get("uri"))
+    names = _names(data.get("name")) or [uri.rsplit("/", 1)[-1]]
+    index = category_index(ctx)
+    local = index.by_id.get(index.by_uri.get(uri, -1))
+    category_id = int(data.get("category") or 0)
+    return CategoryPage(
+        id=category_id,
+        uri=uri,
+        url=ctx.url("/" + uri),
+        name=names[-1],
+        name_path=tuple(names),
+        meta_title=_str(data.get("metaTitle")),
+        meta_description=_str(data.get("metaDescription")),
+        meta_keywords=_str(data.get("metaKeywords")),
+        parent=None,
+        children=local.children if local else (),
+        breadcrumbs=tuple(_crumbs(ctx, names, uri)),
+        subtree_ids=(category_id,),
+    )
+
+
+def listing_from_centra(answer: dict[str, Any], ctx: ShopperContext, page: int) -> Listing:
+    """A page of a live category: Centra's order, no filters or facets (documented)."""
+    products = [p for p in answer.get("products") or [] if isinstance(p, dict)]
+    total = int(answer.get("productCount") or 0)
+    per_page = page_size()
+    num_pages = max(1, -(-total // per_page))
+    out_of_range = not 1 <= page <= num_pages
+    return Listing(
+        products=() if out_of_range else tuple(card_from_centra(p, ctx) for p in products),
+        total=total,
+        page=page,
+        per_page=per_page,
+        num_pages=num_pages,
+        out_of_range=out_of_range,
+        sort="centra",
+        sort_options=(),
+        filters=ListingFilters(),
+        facets=Facets(),
+    )

@@ -1,0 +1,90 @@
+"""A shared cache for public catalog pages: selector results and rendered HTML fragments.
+
+Why: a category page over a 10,000-product catalog costs about eight aggregate queries (facets
+over the whole category) and the rendering of 48 cards, far more than the page is worth to
+recompute for every visitor. Both only change when the catalog does.
+
+How it stays correct:
+
+- Every key holds a **content version**: the catalog's reference version
+  (:func:`catalog.reference.catalog_version`) plus this module's own token, which is replaced
+  whenever the sync announces any change (``catalog.signals.catalog_changed``, product-only
+  changes included). A changed catalog therefore gets new keys at once in every process that
+  shares the cache (Redis); old entries simply expire.
+- The token itself expires after ``PAGE_CACHE_SECONDS`` (default 60), so with a per-process
+  cache (local memory) and the sync in another process, a page is at most that old.
+- Keys also hold the shopper's market, pricelist and language: nothing shopper-specific beyond
+  those is cached (the header with its CSRF token, messages and the cart's form render live).
+- Preview pages and pages built from live Centra answers never use it.
+- ``PAGE_CACHE_SECONDS = 0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Hashable
+from typing import Any, Final, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.context import ShopperContext
+from catalog.reference import catalog_version
+from catalog.signals import catalog_changed
+
+T = TypeVar("T")
+
+VERSION_KEY: Final = "shop:page-version"
+_MISSING: Final = object()
+
+
+def seconds() -> int:
+    return settings.PAGE_CACHE_SECONDS
+
+
+def enabled() -> bool:
+    return seconds() > 0
+
+
+def content_version() -> str:
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        token = uuid.uuid4().hex
+        # add(): when two processes race, both adopt whichever token landed first.
+        if not cache.add(VERSION_KEY, token, seconds()):
+            token = cache.get(VERSION_KEY) or token
+    return f"{catalog_version()}.{token}"
+
+
+def invalidate(**kwargs: Any) -> None:
+    cache.delete(VERSION_KEY)
+
+
+catalog_changed.connect(invalidate, weak=False, dispatch_uid="routing.page_cache")
+
+
+def key(kind: str, ctx: ShopperContext, *parts: Hashable) -> str:
+    """A cache key for ``kind`` in the shopper's market, pricelist and language."""
+    raw = repr((content_version(), ctx.market, ctx.pricelist, ctx.language, parts))
+    return f"shop:{kind}:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def cached(
+    kind: str, ctx: ShopperContext, parts: tuple[Hashable, ...], compute: Callable[[], T]
+) -> T:
+    """``compute()``, kept under :func:`key` while the catalog is unchanged (None included)."""
+    if not enabled():
+        return compute()
+    name = key(kind, ctx, *parts)
+    hit = cache.get(name, _MISSING)
+    if hit is not _MISSING:
+        return hit
+    value = compute()
+    cache.set(name, value, seconds())
+    return value
+
+
+def fragment_key(kind: str, ctx: ShopperContext, *parts: Hashable) -> str | None:
+    """The key a template's ``{% cache %}`` fragment varies on; None when caching is off."""
+    return key(kind, ctx, *parts) if enabled() else None

@@ -1,0 +1,157 @@
+"""The catch-all view and the preview link endpoints.
+
+``serve`` follows Wagtail's serve -> route -> render: :func:`routing.resolve.resolve` decides
+what the path is, :func:`before_render` is the one hook where redirects, "not found" and
+"unavailable" step in, and a renderer per kind draws the page. Preview is switched on around
+it all by :func:`routing.preview.preview_aware`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from catalog.listing import parse_listing_query
+from catalog.seo import page_meta
+from catalog.views_shop import render_category, render_page, render_product
+from routing import preview
+from routing.resolve import (
+    CATEGORY,
+    CMS,
+    LOCAL,
+    NOT_FOUND,
+    PRODUCT,
+    REDIRECT,
+    UNAVAILABLE,
+    Resolution,
+)
+from routing.resolve import resolve as resolve_path
+
+# Seconds a shopper (or crawler) is asked to wait when Centra cannot be reached.
+RETRY_AFTER = 30
+
+
+@require_safe
+@preview.preview_aware
+def serve(request: HttpRequest, path: str) -> HttpResponse:
+    """Any path no other route claims: a product, category or CMS page, or a friendly 404."""
+    page = parse_listing_query(request.GET).page
+    in_preview = request.preview is not None
+    resolution = resolve_path(request.shopper, path, preview=in_preview, page=page)
+    response = before_render(request, resolution)
+    if response is None:
+        response = RENDERERS[resolution.kind](request, resolution)
+    return response
+
+
+def before_render(request: HttpRequest, resolution: Resolution) -> HttpResponse | None:
+    """The one place where a resolved path may be answered by something else than its page."""
+    if resolution.kind == REDIRECT:
+        query = request.META.get("QUERY_STRING", "")
+        target = resolution.location + (f"?{query}" if query else "")
+        # Preview content may move before it is published: not a permanent answer.
+        redirect = HttpResponseRedirect if request.preview else HttpResponsePermanentRedirect
+        return redirect(target)
+    if resolution.kind == NOT_FOUND:
+        raise Http404("nothing at this path")
+    if resolution.kind == UNAVAILABLE:
+        meta = page_meta(request, title="Temporarily unavailable", robots="noindex, nofollow")
+        response = render_page(request, "shop/unavailable.html", {"meta": meta}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    return None
+
+
+def _flags(request: HttpRequest, resolution: Resolution) -> dict[str, bool]:
+    return {
+        # Only public pages from the local catalog go through the page cache.
+        "cacheable": request.preview is None and resolution.source == LOCAL,
+        "unpublished": resolution.unpublished,
+        "preview_failed": resolution.preview_failed,
+    }
+
+
+def _product(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+    assert resolution.product is not None
+    return render_product(request, resolution.product, **_flags(request, resolution))
+
+
+def _category(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+    assert resolution.category is not None
+    return render_category(
+        request, resolution.category, resolution.listing, **_flags(request, resolution)
+    )
+
+
+def _article(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+    article = resolution.article
+    assert article is not None
+    meta = page_meta(
+        request,
+        title=article.meta_title or article.title,
+        description=article.meta_description,
+        og_type="article",
+    )
+    context = {"article": article, "meta": meta, **_flags(request, resolution)}
+    return render_page(request, "shop/cms.html", context)
+
+
+RENDERERS: dict[str, Callable[[HttpRequest, Resolution], HttpResponse]] = {
+    PRODUCT: _product,
+    CATEGORY: _category,
+    CMS: _article,
+}
+
+
+# -- preview links ----------------------------------------------------------------------------
+
+
+@staff_member_required
+@require_safe
+def preview_link(request: HttpRequest) -> HttpResponse:
+    """Staff make a link that lets someone without a staff account preview a page."""
+    path = preview.safe_path(request.GET.get("path", "")) if request.GET.get("path") else ""
+    context: dict[str, object] = {
+        "path": path,
+        "max_age_minutes": preview.link_max_age() // 60,
+        "meta": page_meta(request, title="Preview link", robots="noindex, nofollow"),
+    }
+    if path:
+        context["link"] = request.build_absolute_uri(
+            preview.link_url(preview.make_link_token(path))
+        )
+        context["expires"] = datetime.now(tz=UTC) + timedelta(seconds=preview.link_max_age())
+    return preview.mark_private(render_page(request, "shop/preview_link.html", context))
+
+
+@require_safe
+def preview_open(request: HttpRequest) -> HttpResponse:
+    """Open a preview link: preview for this browser session until the link expires."""
+    try:
+        path, until = preview.read_link_token(request.GET.get("t", ""))
+    except preview.PreviewLinkInvalid:
+        meta = page_meta(request, title="Preview link not valid", robots="noindex, nofollow")
+        response = render_page(request, "shop/preview_denied.html", {"meta": meta}, status=403)
+        return preview.mark_private(response)
+    preview.grant(request, until)
+    return preview.mark_private(HttpResponseRedirect(path))
+
+
+@require_POST
+def preview_exit(request: HttpRequest) -> HttpResponse:
+    preview.revoke(request)
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return preview.mark_private(HttpResponseRedirect(target))

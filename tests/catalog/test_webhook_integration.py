@@ -1,0 +1,345 @@
+"""Webhooks end to end with real parts: the sandbox as its own HTTP server sends a signed webhook
+to the storefront served by gunicorn on PostgreSQL, which stores it and enqueues the work on
+Redis, where a real Celery worker applies it to the local catalog."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+from centra.sandbox.webhooks_out import encode_payload, signature_header
+from tests.services import require_postgres, require_redis
+
+pytestmark = pytest.mark.integration
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+# Distinctive, so the test can prove they never reach a log line.
+SHARED_SECRET = "sandbox-shared-secret-4d1f7c"
+WEBHOOK_SECRET = "webhook-secret-9e2a51"
+START_TIMEOUT = 30.0
+APPLY_TIMEOUT = 30.0
+
+
+@dataclass
+class Stack:
+    sandbox_url: str
+    web_url: str
+    database_url: str
+    logs: Path
+    env: dict[str, str]
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def log_text(self, *names: str) -> str:
+        paths = [self.logs / n for n in names] if names else sorted(self.logs.glob("*.log"))
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in paths)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def private_queue(base_url: str) -> tuple[str, str]:
+    """(broker URL, queue name): a queue of this run's own, so no other worker (and no
+    leftover of an earlier run) takes or holds our tasks."""
+    return base_url.rsplit("/", 1)[0] + "/14", f"storefront-test-{uuid.uuid4().hex[:12]}"
+
+
+def drop_queue(broker: str, queue: str) -> None:
+    client = redis.Redis.from_url(broker)
+    try:
+        keys = [key for key in client.scan_iter(f"*{queue}*")]
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("w") as output:
+        return subprocess.Popen(
+            args,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def wait_until(ready: Callable[[], bool], what: str, processes: list[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise AssertionError(f"{what}: {process.args[:4]} exited with {process.returncode}")
+        if ready():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not ready within {START_TIMEOUT}s")
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.TransportError:
+        return False
+
+
+def manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def postgres_database() -> Iterator[str]:
+    admin_url = require_postgres()
+    name = f"storefront_webhooks_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def stack(postgres_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    broker, queue = private_queue(require_redis())
+    folder = tmp_path_factory.mktemp("webhooks-e2e")
+    sandbox_port, web_port = free_port(), free_port()
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    web_url = f"http://127.0.0.1:{web_port}"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONUNBUFFERED": "1",
+        "DEBUG": "true",
+        "DATABASE_URL": postgres_database,
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CENTRA_API_URL": f"{sandbox_url}/api/checkout/",
+        "CENTRA_SHARED_SECRET": SHARED_SECRET,
+        "CENTRA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "CENTRA_SANDBOX_DB": str(folder / "unused-embedded.sqlite3"),
+        "CATALOG_WEBHOOK_COALESCE_SECONDS": "0.5",
+        "CATALOG_RESYNC_MINUTES": "0",
+    }
+    processes: list[subprocess.Popen] = []
+    try:
+        sandbox = start(
+            [
+                sys.executable, "-m", "centra.sandbox",
+                "--port", str(sandbox_port),
+                "--products", "30",
+                "--db", str(folder / "sandbox.sqlite3"),
+                "--shared-secret", SHARED_SECRET,
+                "--webhook-url", f"{web_url}/webhooks/centra/",
+                "--webhook-secret", WEBHOOK_SECRET,
+            ],
+            env,
+            folder / "sandbox.log",
+        )  # fmt: skip
+        processes.append(sandbox)
+        wait_until(lambda: answers(f"{sandbox_url}/_sandbox/requests"), "sandbox", processes)
+
+        for command in (["migrate", "--noinput"], ["centra_sync"]):
+            done = manage(command, env)
+            assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
+
+        worker_log = folder / "worker.log"
+        worker = start(
+            [
+                sys.executable, "-m", "celery", "-A", "storefront", "worker",
+                "--pool", "solo", "--loglevel", "INFO",
+                "--without-mingle", "--without-gossip",
+            ],
+            env,
+            worker_log,
+        )  # fmt: skip
+        processes.append(worker)
+        wait_until(lambda: " ready." in worker_log.read_text(), "celery worker", processes)
+
+        web = start(
+            [
+                sys.executable, "-m", "gunicorn", "storefront.wsgi:application",
+                "--bind", f"127.0.0.1:{web_port}", "--workers", "2", "--timeout", "30",
+            ],
+            env,
+            folder / "web.log",
+        )  # fmt: skip
+        processes.append(web)
+        wait_until(lambda: answers(f"{web_url}/healthz"), "storefront", processes)
+
+        yield Stack(sandbox_url, web_url, postgres_database, folder, env)
+    finally:
+        for process in reversed(processes):
+            stop(process)
+        drop_queue(broker, queue)
+
+
+def a_price(stack: Stack, *, last: bool = False) -> tuple[int, int, Decimal]:
+    """(product, pricelist, price) of the first or the last product's first price."""
+    order = "DESC" if last else "ASC"
+    [row] = stack.query(
+        "SELECT product_id, pricelist_id, price FROM catalog_productprice "  # noqa: S608
+        f"ORDER BY product_id {order}, pricelist_id LIMIT 1"
+    )
+    return row
+
+
+def price_of(stack: Stack, product_id: int, pricelist_id: int) -> Decimal:
+    [(price,)] = stack.query(
+        "SELECT price FROM catalog_productprice WHERE product_id = %s AND pricelist_id = %s",
+        (product_id, pricelist_id),
+    )
+    return price
+
+
+def test_a_price_changed_in_centra_reaches_postgresql_through_a_real_worker(
+    stack: Stack,
+) -> None:
+    product_id, pricelist_id, old_price = a_price(stack)
+    new_price = old_price + Decimal("111")
+
+    changed = httpx.put(
+        f"{stack.sandbox_url}/_sandbox/products/{product_id}",
+        json={"prices": {str(pricelist_id): {"price": float(new_price)}}},
+        timeout=10,
+    )
+    assert changed.status_code == 200, changed.text
+
+    deadline = time.monotonic() + APPLY_TIMEOUT
+    while price_of(stack, product_id, pricelist_id) != new_price:
+        assert time.monotonic() < deadline, f"price never changed\n{stack.log_text()}"
+        time.sleep(0.25)
+    # The sync commits the catalog before the worker marks the event done.
+    while stack.query(
+        "SELECT 1 FROM catalog_webhookevent WHERE status IN ('queued', 'processing')"
+    ):
+        assert time.monotonic() < deadline, f"event never finished\n{stack.log_text()}"
+        time.sleep(0.1)
+
+    [delivery] = httpx.get(f"{stack.sandbox_url}/_sandbox/outbox/webhooks").json()["webhooks"]
+    assert delivery["payload"] == {"products": [str(product_id)]}
+    assert delivery["status_code"] == 200
+    [(status, signature_valid, object_ids, error)] = stack.query(
+        "SELECT status, signature_valid, object_ids, error FROM catalog_webhookevent"
+    )
+    assert (status, signature_valid, error) == ("processed", True, "")
+    assert object_ids == {"products": [str(product_id)]}
+    [(kind, trigger, run_status, product_ids)] = stack.query(
+        "SELECT kind, trigger, status, product_ids FROM catalog_syncrun WHERE trigger = 'webhook'"
+    )
+    assert (kind, trigger, run_status) == ("partial", "webhook", "succeeded")
+    assert [int(i) for i in product_ids] == [product_id]
+
+
+def test_a_forged_webhook_is_refused_by_the_live_server_and_changes_nothing(
+    stack: Stack,
+) -> None:
+    product_id, pricelist_id, price = a_price(stack, last=True)
+    runs_before = stack.query("SELECT COUNT(*) FROM catalog_syncrun")
+    body = encode_payload({"products": [str(product_id)]})
+
+    response = httpx.post(
+        f"{stack.web_url}/webhooks/centra/",
+        content=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Centra-Signature": signature_header("guessed-secret", int(time.time()), body),
+        },
+        timeout=10,
+    )
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"signature": "signature does not match"}}
+    [(status, signature_valid, error)] = stack.query(
+        "SELECT status, signature_valid, error FROM catalog_webhookevent WHERE raw_body = %s",
+        (body,),
+    )
+    assert (status, signature_valid, error) == ("rejected", False, "signature does not match")
+    # Longer than the coalescing window: had anything been enqueued, it would have run.
+    time.sleep(1.5)
+    assert stack.query("SELECT COUNT(*) FROM catalog_syncrun") == runs_before
+    assert price_of(stack, product_id, pricelist_id) == price
+
+
+def test_no_secret_reaches_the_storefronts_log_lines(stack: Stack) -> None:
+    logs = stack.log_text("web.log", "worker.log")
+    assert "webhook" in logs
+    assert SHARED_SECRET not in logs
+    assert WEBHOOK_SECRET not in logs
+
+
+def test_a_claim_on_postgresql_skips_the_rows_another_worker_holds(stack: Stack) -> None:
+    ids = sorted(
+        row[0]
+        for row in stack.query(
+            "INSERT INTO catalog_webhookevent "
+            "(received_at, payload, raw_body, object_ids, status, error) "
+            "SELECT now(), '{}', '', '{}', 'queued', '' FROM generate_series(1, 3) RETURNING id"
+        )
+    )
+    try:
+        with psycopg.connect(stack.database_url) as holder:
+            # Another worker in the middle of claiming the first event.
+            holder.execute(
+                "SELECT id FROM catalog_webhookevent WHERE id = %s FOR UPDATE", (ids[0],)
+            )
+            claim = manage(
+                [
+                    "shell",
+                    "--no-imports",
+                    "-c",
+                    "from catalog.webhooks import claim_queued_events;"
+                    "print([e.pk for e in claim_queued_events()])",
+                ],
+                stack.env,
+            )
+            holder.rollback()
+
+        assert claim.returncode == 0, claim.stderr
+        assert claim.stdout.strip() == str(ids[1:])
+        statuses = stack.query(
+            "SELECT id, status FROM catalog_webhookevent WHERE id = ANY(%s) ORDER BY id", (ids,)
+        )
+        assert statuses == [(ids[0], "queued"), (ids[1], "processing"), (ids[2], "processing")]
+    finally:
+        stack.query("DELETE FROM catalog_webhookevent WHERE id = ANY(%s) RETURNING id", (ids,))
