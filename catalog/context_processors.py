@@ -1,16 +1,30 @@
-"""Template variables for every page: the shopper context and the switcher's choices."""
+"""Template variables for every page: the shopper context and the switcher's choices.
+
+The switcher's ``<option>`` lists are the same for every page view of one country and language,
+and rendering them through the template engine (a dozen countries, each with its ``selected``
+test) cost about half a millisecond per page: more than the rest of a cached product page's
+body. So they are rendered once per (reference data version, country, language) and kept in
+this process (:func:`catalog.reference.memoized`, which drops them when the store's countries or
+languages change). Only the CSRF token and the ``next`` path are per request; the template
+renders those live around the cached lists.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 
 from catalog.context import language_alternates
-from catalog.reference import get_reference
+from catalog.reference import get_reference, memoized
+
+OPTIONS_TEMPLATE = "includes/switcher_options.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,15 +35,44 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
-class Switcher:
-    """What the header's country/language form shows."""
+class SwitcherOptions:
+    """The switcher's choices for one country and language, with their markup."""
 
-    action: str | None  # None until the switcher's route is included
-    next: str
-    countries: list[Choice]
-    languages: list[Choice]
-    # (language, path) of this page in every language, for hreflang links.
-    alternates: list[tuple[str, str]]
+    countries: tuple[Choice, ...]
+    languages: tuple[Choice, ...]
+    # The <option> elements of each <select>, escaped and ready to print.
+    country_options: SafeString
+    language_options: SafeString
+
+
+class Switcher:
+    """What the header's country/language form shows: the cached choices and the two values
+    that differ from one request to the next (``next``; the CSRF token comes from the
+    template's ``{% csrf_token %}``)."""
+
+    __slots__ = ("_request", "action", "next", "options")
+
+    def __init__(
+        self, request: HttpRequest, action: str | None, next: str, options: SwitcherOptions
+    ) -> None:
+        self._request = request
+        self.action = action  # None until the switcher's route is included
+        self.next = next
+        self.options = options
+
+    @property
+    def countries(self) -> tuple[Choice, ...]:
+        return self.options.countries
+
+    @property
+    def languages(self) -> tuple[Choice, ...]:
+        return self.options.languages
+
+    @property
+    def alternates(self) -> list[tuple[str, str]]:
+        """(language, path) of this page in every language, for hreflang links; computed only
+        when asked for (the header does not need it)."""
+        return language_alternates(self._request)
 
 
 def shopper(request: HttpRequest) -> dict[str, Any]:
@@ -40,18 +83,47 @@ def shopper(request: HttpRequest) -> dict[str, Any]:
 
 
 def switcher(request: HttpRequest) -> Switcher:
-    ref = get_reference()
     ctx = request.shopper
-    try:
-        action: str | None = reverse("shopper-location")
-    except NoReverseMatch:
-        action = None
-    return Switcher(
-        action=action,
-        next=request.get_full_path(),
-        countries=[Choice(c.code, c.name, c.code == ctx.country) for c in ref.shippable_countries],
-        languages=[
-            Choice(code, lang.name, code == ctx.language) for code, lang in ref.languages.items()
-        ],
-        alternates=language_alternates(request, ref),
+    action, options = _cached_parts(ctx.country, ctx.language)
+    return Switcher(request, action=action, next=request.get_full_path(), options=options)
+
+
+def switcher_options(country: str | None, language: str) -> SwitcherOptions:
+    """The choices with ``country`` and ``language`` selected, built once per reference data
+    version (the key holds both selections, so each shopper sees their own marked)."""
+    return _cached_parts(country, language)[1]
+
+
+def _cached_parts(country: str | None, language: str) -> tuple[str | None, SwitcherOptions]:
+    """The form's action and its options, from the process memo (one lookup per page view).
+    reverse() walks the URLconf on every call and its answer only changes with the URLconf
+    and the script prefix, so it is kept alongside, per pair."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = ("switcher", country, language, urlconf, get_script_prefix())
+    return memoized(key, lambda: (_reverse_action(), _options(country, language)))
+
+
+def _options(country: str | None, language: str) -> SwitcherOptions:
+    ref = get_reference()
+    countries = tuple(Choice(c.code, c.name, c.code == country) for c in ref.shippable_countries)
+    languages = tuple(
+        Choice(code, lang.name, code == language) for code, lang in ref.languages.items()
     )
+    return SwitcherOptions(
+        countries=countries,
+        languages=languages,
+        country_options=_render_options(countries, with_lang=False),
+        language_options=_render_options(languages, with_lang=True),
+    )
+
+
+def _render_options(choices: tuple[Choice, ...], *, with_lang: bool) -> SafeString:
+    html = render_to_string(OPTIONS_TEMPLATE, {"choices": choices, "with_lang": with_lang})
+    return mark_safe(html.strip())  # noqa: S308 (our template, autoescaped)
+
+
+def _reverse_action() -> str | None:
+    try:
+        return reverse("shopper-location")
+    except NoReverseMatch:
+        return None

@@ -5,9 +5,10 @@ Only the market decides which products exist (``ProductMarket``); prices hang of
 Nothing is stored once per market x pricelist x language. Primary keys are Centra's own ids, so
 a sync upserts by id and two workers writing the same row converge.
 
-Every row the sync writes carries ``last_seen_run``: the id of the latest sync run that saw it in
-Centra. A full run removes what it did not see only once it has read everything, by comparing
-that column with its own id, so the bookkeeping lives in the database, not in memory.
+Every row the sync writes carries ``last_seen_run``: the id of the latest sync run that wrote it
+or, for market links, relations and reference data, saw it in Centra; 0 marks a row to remove
+when the running sync succeeds (see ``catalog.upsert``). A full run removes what it did not see
+only once it has read everything, so the bookkeeping lives in the database, not in memory.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class Synced(models.Model):
     filters on it alone.
     """
 
-    # A SyncRun id, not a foreign key: runs may be pruned, and the column is only ever compared.
+    # A SyncRun id (0: to remove), not a foreign key: runs may be pruned, and the column is
+    # only ever compared.
     last_seen_run = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:

@@ -22,7 +22,7 @@ from catalog.models import (
     RelatedProduct,
     State,
 )
-from catalog.upsert import Spec
+from catalog.upsert import DOOMED_ROWS, NONE, Spec
 
 PRODUCT = Spec(
     Product,
@@ -47,6 +47,8 @@ PRODUCT = Spec(
     ),
     owner="id",
     also_write={"synced_at": timezone.now},
+    # Kept while a market sells it.
+    bookkeeping=NONE,
 )
 TEXT = Spec(
     ProductText,
@@ -61,6 +63,9 @@ TEXT = Spec(
         "meta_description",
         "meta_keywords",
     ),
+    # A product is read in every language of every market that sells it: its texts go with it
+    # (or with their language).
+    bookkeeping=NONE,
 )
 PRICE = Spec(
     ProductPrice,
@@ -75,13 +80,23 @@ PRICE = Spec(
         "new",
         "lowest_price",
     ),
+    bookkeeping=DOOMED_ROWS,
 )
-ITEM = Spec(Item, ("id",), ("product_id", "size_id", "name", "sku", "ean", "stock", "position"))
-PRODUCT_CATEGORY = Spec(ProductCategory, ("product_id", "category_id"), ("sort_order",))
+ITEM = Spec(
+    Item,
+    ("id",),
+    ("product_id", "size_id", "name", "sku", "ean", "stock", "position"),
+    bookkeeping=DOOMED_ROWS,
+)
+PRODUCT_CATEGORY = Spec(
+    ProductCategory, ("product_id", "category_id"), ("sort_order",), bookkeeping=DOOMED_ROWS
+)
+# Seen per market: one that no market's answer lists any more is removed.
 MARKET_LINK = Spec(ProductMarket, ("product_id", "market_id"), ())
+# Seen per market too (a relation shows where both products are sold).
 RELATED = Spec(RelatedProduct, ("product_id", "related_id"), ("relation",))
-# What hangs off a product, market membership aside.
-PRODUCT_CHILDREN = (TEXT, PRICE, ITEM, PRODUCT_CATEGORY, RELATED)
+# A product's own rows, the same in every market and language, reconciled when it is read.
+PRODUCT_OWN = (ITEM, PRICE, PRODUCT_CATEGORY)
 
 MARKET = Spec(Market, ("id",), ("name", "is_default"), owner=None)
 PRICELIST = Spec(

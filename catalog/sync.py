@@ -8,15 +8,17 @@
 - :func:`sync_products` re-reads named products in every market x language (the webhook path).
 - :func:`refresh_reference` re-reads named reference lists (markets, pricelists, categories...).
 
-Every run is a :class:`~catalog.models.SyncRun` with its counts, calls and error. Rows carry the
-id of the last run that saw them (``last_seen_run``): that column, not a set in memory, says
-what a run has seen. Changes are announced with :data:`catalog.signals.catalog_changed`.
+Every run is a :class:`~catalog.models.SyncRun` with its counts, calls and error. What a run has
+seen, and what it will remove, is kept in the rows' ``last_seen_run`` column (see
+:mod:`catalog.upsert`), not in memory; a run over an unchanged catalog rewrites no content row.
+Changes are announced with :data:`catalog.signals.catalog_changed`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -63,14 +65,14 @@ from catalog.specs import (
     PRICELIST,
     PRODUCT,
     PRODUCT_CATEGORY,
-    PRODUCT_CHILDREN,
+    PRODUCT_OWN,
     REFERENCE_KINDS,
     REFERENCE_MODELS,
     RELATED,
     STATE,
     TEXT,
 )
-from catalog.upsert import Counts, Spec, delete, existing_rows, upsert
+from catalog.upsert import DOOMED, Counts, Spec, delete, existing_rows, upsert
 from centra import catalog_api
 from centra.client import CentraClient
 from centra.connection import get_client
@@ -88,8 +90,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A running full sync whose heartbeat (one per page) is older than this lost its worker.
+# A running sync whose heartbeat is older than this lost its worker.
 STALE_AFTER = timedelta(minutes=10)
+# At most one heartbeat write per this many seconds (pages take milliseconds).
+HEARTBEAT_SECONDS = 2.0
 # Ids per `POST products` filter in a partial sync (Centra lists at most 1000 per filter).
 MAX_IDS_PER_CALL = 1000
 # Products per removal statement and per change notice.
@@ -202,6 +206,7 @@ class _Context:
         self.read: set[str] = set()
         self.notes: list[str] = []
         self.where = "starting"
+        self._last_beat = 0.0
 
     @property
     def mark(self) -> int:
@@ -222,9 +227,13 @@ class _Context:
             self.calls += 1
 
     def heartbeat(self) -> None:
-        SyncRun.objects.filter(pk=self.run.pk).update(
-            heartbeat_at=timezone.now(), calls=self.calls, counts=self.counts.as_dict()
-        )
+        """After each page: show progress (calls, counts) and that the worker is alive."""
+        now = time.monotonic()
+        if now - self._last_beat >= HEARTBEAT_SECONDS:
+            self._last_beat = now
+            SyncRun.objects.filter(pk=self.run.pk).update(
+                heartbeat_at=timezone.now(), calls=self.calls, counts=self.counts.as_dict()
+            )
         # With DEBUG on, Django keeps every query's SQL: thousands of bulk inserts add up.
         if settings.DEBUG and not connection.force_debug_cursor:
             reset_queries()
@@ -361,8 +370,8 @@ def _full(ctx: _Context, page_size: int, progress: ProgressCallback | None) -> N
                 )
     if not stable:
         ctx.notes.append(
-            "the catalog changed while it was read: removals of products and their rows wait "
-            "for the next run"
+            "the catalog changed while it was read: removals of products, market links and "
+            "relations wait for the next run"
         )
     ctx.where = "removing what was not seen"
     _remove_unseen_full(ctx, products_too=stable)
@@ -392,8 +401,11 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
     stale = Q(last_seen_run__lt=ctx.mark)
     with transaction.atomic():
         for batch in _chunks(ids, BATCH):
-            for spec in (MARKET_LINK, *PRODUCT_CHILDREN):
-                _delete_announced(ctx, spec.model.objects.filter(stale, product_id__in=batch))
+            for model in (ProductMarket, RelatedProduct):
+                _delete_announced(ctx, model.objects.filter(stale, product_id__in=batch))
+            for spec in PRODUCT_OWN:
+                doomed = spec.model.objects.filter(last_seen_run=DOOMED, product_id__in=batch)
+                _delete_announced(ctx, doomed)
             _delete_marketless(ctx, Product.objects.filter(pk__in=batch))
 
 
@@ -404,8 +416,9 @@ def _write_page(
     ctx: _Context, products: list[dict[str, Any]], market: int, language: str, related: bool
 ) -> None:
     """Upsert one answer of ``POST products`` for ``market`` and ``language`` in one
-    transaction. A product's own rows (items, prices, categories) are written the first time
-    the run meets it; later passes only add their market and language."""
+    transaction. A product's own rows (items, prices, categories) are reconciled the first time
+    the run meets it, its text in each language in its first market, its market link and
+    relations in every market."""
     parsed: dict[int, dict[str, Any]] = {}
     for data in products:
         pid = mapping.product_id(data) if isinstance(data, dict) else None
@@ -413,8 +426,14 @@ def _write_page(
             parsed[pid] = data
     ids = list(parsed)
     mark = ctx.mark
-    seen = dict(Product.objects.filter(pk__in=ids).values_list("pk", "last_seen_run"))
-    fresh = [p for p in ids if seen.get(p, 0) < mark]
+    # Where this run has already met each product: markets are read one after the other, each
+    # in every language, so one met in an earlier market needs nothing but this market's link.
+    met: dict[int, set[int]] = {}
+    links = ProductMarket.objects.filter(product_id__in=ids, last_seen_run__gte=mark)
+    for pid, market_id in links.values_list("product_id", "market_id"):
+        met.setdefault(pid, set()).add(market_id)
+    fresh = [p for p in ids if p not in met]
+    texts_due = [p for p in ids if met.get(p, set()) <= {market}]
     _read_missing_reference(ctx, [parsed[p] for p in fresh])
     known, counts = ctx.known, ctx.counts
     changed: set[int] = set()
@@ -434,12 +453,13 @@ def _write_page(
             for spec, rows in own_rows:
                 scope = spec.model.objects.filter(product_id__in=fresh)
                 changed |= upsert(spec, rows, existing_rows(spec, scope), mark, counts)
-        texts = [mapping.text_row(parsed[p], p, language) for p in ids]
-        scope = ProductText.objects.filter(product_id__in=ids, language_id=language)
-        changed |= upsert(TEXT, texts, existing_rows(TEXT, scope, mark), mark, counts)
-        links = [mapping.market_row(p, market) for p in ids]
+        if texts_due:
+            texts = [mapping.text_row(parsed[p], p, language) for p in texts_due]
+            scope = ProductText.objects.filter(product_id__in=texts_due, language_id=language)
+            changed |= upsert(TEXT, texts, existing_rows(TEXT, scope), mark, counts)
+        rows = [mapping.market_row(p, market) for p in ids]
         scope = ProductMarket.objects.filter(product_id__in=ids, market_id=market)
-        changed |= upsert(MARKET_LINK, links, existing_rows(MARKET_LINK, scope), mark, counts)
+        changed |= upsert(MARKET_LINK, rows, existing_rows(MARKET_LINK, scope), mark, counts)
         if related:
             rows = [row for p in ids for row in mapping.related_rows(parsed[p], p)]
             scope = RelatedProduct.objects.filter(product_id__in=ids)
@@ -546,8 +566,10 @@ def _markets_and_languages(known: Known) -> tuple[list[int], list[str]]:
 
 
 def _remove_unseen_full(ctx: _Context, *, products_too: bool) -> None:
-    """After a complete read: remove every row not seen by this run, nor written by a partial
-    run that overlapped it (that one read Centra later than this run's page did)."""
+    """After a complete read: remove the market links and relations not seen by this run (nor
+    by a partial run that overlapped it: that one read Centra later than this run's page did),
+    the products no market sells any more, the items, prices and category links doomed while
+    reading, and the reference rows not seen."""
     overlapping = SyncRun.objects.filter(pk__lt=ctx.mark).exclude(kind=SyncRun.Kind.FULL)
     alive = timezone.now() - STALE_AFTER
     overlapping = overlapping.filter(
@@ -563,8 +585,10 @@ def _remove_unseen_full(ctx: _Context, *, products_too: bool) -> None:
         delete(Market.objects.filter(stale), ctx.counts)
         if products_too:
             _delete_marketless(ctx, Product.objects.all())
-            for spec in PRODUCT_CHILDREN:
-                _delete_announced(ctx, spec.model.objects.filter(stale))
+            _delete_announced(ctx, RelatedProduct.objects.filter(stale))
+        # Each was doomed by a whole answer about its product: a shifted page cannot cause it.
+        for spec in PRODUCT_OWN:
+            _delete_announced(ctx, spec.model.objects.filter(last_seen_run=DOOMED))
         for model in (Language, Pricelist, CategoryText, Category, Brand, Collection, State):
             delete(model.objects.filter(stale), ctx.counts)
         delete(Country.objects.filter(stale), ctx.counts)

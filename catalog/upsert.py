@@ -2,10 +2,21 @@
 
 For one model and one page of rows: read the existing rows in one query, compare, then write the
 new and changed rows with ``INSERT ... ON CONFLICT DO UPDATE`` (a statement per few hundred
-rows) and mark the unchanged ones as seen in one ``UPDATE``. So a page costs a few queries per
-model whatever its size, a second run over an unchanged catalog rewrites no content, and the
-counts of created and updated rows are exact. Two workers writing the same rows converge: the
-conflict clause turns the insert of a row another worker created first into an update.
+rows). So a page costs a few queries per model whatever its size, and the counts of created and
+updated rows are exact. Two workers writing the same rows converge: the conflict clause turns
+the insert of a row another worker created first into an update.
+
+What a run did not see is removed only when it succeeds; ``last_seen_run`` says which rows those
+are, kept one of three ways (``Spec.bookkeeping``), so that a run over an unchanged catalog
+writes as little as it can:
+
+- ``SEEN``: unchanged rows are marked with the run's id in one ``UPDATE``; the run removes rows
+  its id did not reach (market links, relations, reference data: narrow rows, or few).
+- ``DOOMED``: unchanged rows are left alone; rows of the products being read that the answer no
+  longer lists are marked ``DOOMED`` (0), and the run removes those (items, prices,
+  categories). A doomed row that comes back is marked with the run again.
+- ``NONE``: unchanged rows are left alone and nothing is removed here (products go when no
+  market sells them, texts with their product or language).
 
 The insert is the statement ``bulk_create(update_conflicts=True)`` generates (Django's own
 dialect helper writes its conflict clause), built here from plain rows: the ORM's per-value
@@ -24,6 +35,9 @@ Row = dict[str, Any]
 Key = tuple[Any, ...]
 
 COUNT_KINDS = ("created", "updated", "deleted")
+SEEN, DOOMED_ROWS, NONE = "seen", "doomed", "none"
+# ``last_seen_run`` of a row to remove when the run succeeds (runs have ids from 1).
+DOOMED = 0
 # Values per IN list: under SQLite's default limit of 999 parameters.
 _IN_LIST = 900
 
@@ -35,6 +49,7 @@ class Spec:
     ``fields``: the attnames compared and written. ``owner``: the attname naming the product a
     row belongs to, for change notices (None for reference data). ``also_write``: columns set on
     every write but never compared, with the function giving their value (``auto_now``).
+    ``bookkeeping``: ``SEEN``, ``DOOMED_ROWS`` or ``NONE`` (see the module docstring).
     """
 
     def __init__(
@@ -44,12 +59,14 @@ class Spec:
         fields: tuple[str, ...],
         owner: str | None = "product_id",
         also_write: dict[str, Callable[[], Any]] | None = None,
+        bookkeeping: str = SEEN,
     ) -> None:
         self.model = model
         self.key = key
         self.fields = fields
         self.owner = owner
         self.also_write = also_write or {}
+        self.bookkeeping = bookkeeping
         opts = model._meta
         self.name: str = opts.model_name
         self.read = tuple(dict.fromkeys(("pk", "last_seen_run", *key, *fields)))
@@ -95,33 +112,18 @@ class Counts:
         return {name: dict(entry) for name, entry in self.data.items()}
 
 
-def existing_rows(spec: Spec, scope: models.QuerySet, mark: int | None = None) -> dict[Key, Row]:
-    """The rows ``scope`` selects, by key, with what :func:`upsert` compares.
-
-    With ``mark``, rows already seen by that run (or a later one) are read without their
-    content, which :func:`upsert` skips anyway: cheaper when most were (long texts read again
-    in each market's pass)."""
-    if mark is None:
-        return {tuple(row[a] for a in spec.key): row for row in scope.values(*spec.read)}
-    rows: dict[Key, Row] = {}
-    unseen = []
-    for pk, last_seen_run, *key in scope.values_list("pk", "last_seen_run", *spec.key):
-        if last_seen_run >= mark:
-            rows[tuple(key)] = {"pk": pk, "last_seen_run": last_seen_run}
-        else:
-            unseen.append(pk)
-    if unseen:
-        full = spec.model.objects.filter(pk__in=unseen).values(*spec.read)
-        rows.update((tuple(row[a] for a in spec.key), row) for row in full)
-    return rows
+def existing_rows(spec: Spec, scope: models.QuerySet) -> dict[Key, Row]:
+    """The rows ``scope`` selects, by key, with what :func:`upsert` compares."""
+    return {tuple(row[a] for a in spec.key): row for row in scope.values(*spec.read)}
 
 
 def upsert(
     spec: Spec, rows: Iterable[Row], existing: dict[Key, Row], mark: int, counts: Counts
 ) -> set[int]:
-    """Write ``rows`` (``existing`` must hold every current row they may collide with) and mark
-    them seen by run ``mark``. A row already seen by this run or a later one is left alone: it
-    was written from an answer at least as fresh. Returns the owners of created or changed rows.
+    """Write ``rows`` (``existing`` must hold every current row they may collide with, and for
+    ``DOOMED_ROWS`` every current row of the products they belong to) for run ``mark``. A row
+    already written by this run or a later one is left alone: it was written from an answer at
+    least as fresh. Returns the owners of created or changed rows.
     """
     incoming: dict[Key, Row] = {}
     for row in rows:
@@ -145,7 +147,8 @@ def upsert(
         elif any(old[a] != row[a] for a in spec.fields):
             updated += 1
         else:
-            touch.append(old["pk"])
+            if spec.bookkeeping == SEEN or old["last_seen_run"] == DOOMED:
+                touch.append(old["pk"])
             continue
         write.append(row)
         if spec.owner is not None:
@@ -154,7 +157,15 @@ def upsert(
     if write:
         _insert_or_update(spec, write, mark)
     if touch:
-        _mark_seen(spec, touch, mark)
+        _set_mark(spec, touch, mark)
+    if spec.bookkeeping == DOOMED_ROWS:
+        gone = [
+            old["pk"]
+            for key, old in existing.items()
+            if key not in incoming and DOOMED < old["last_seen_run"] < mark
+        ]
+        if gone:
+            _set_mark(spec, gone, DOOMED)
     counts.add(spec.name, "created", created)
     counts.add(spec.name, "updated", updated)
     return changed
@@ -196,16 +207,19 @@ def _insert_or_update(spec: Spec, rows: list[Row], mark: int) -> None:
 
 def _execute_bound(sql: str, params: list[Any]) -> None:
     """Run one statement on PostgreSQL with its parameters sent apart from the text, in
-    binary where it says ``%b`` (Django's cursor renders every value into the text, escaping
-    each array element), in the same transaction."""
+    binary where it says ``%b`` (Django's own cursor renders every value into the text,
+    escaping each array element), in the same transaction. Django's wrapper around the cursor
+    keeps error translation, query logging and execute wrappers."""
     from psycopg import Cursor  # PostgreSQL only
 
     connection.ensure_connection()
-    with connection.wrap_database_errors, Cursor(connection.connection) as cursor:
+    raw = Cursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
         cursor.execute(sql, params)
 
 
-def _mark_seen(spec: Spec, pks: list[Any], mark: int) -> None:
+def _set_mark(spec: Spec, pks: list[Any], mark: int) -> None:
     # Plain SQL: the ORM prepares every value of a long IN list one by one.
     quote = connection.ops.quote_name
     opts = spec.model._meta

@@ -17,13 +17,26 @@ How it stays correct:
   those is cached (the header with its CSRF token, messages and the cart's form render live).
 - Preview pages and pages built from live Centra answers never use it.
 - ``PAGE_CACHE_SECONDS = 0`` turns it off.
+
+Each process also keeps its most recent hits as objects (:data:`LOCAL_ENTRIES` of them), in
+front of Django's cache: unpickling a product's detail on every view cost more than the rest of
+the lookup. This stays correct for the same reason the shared entries do: the key holds the
+content version, read from the shared cache on every lookup, so an announced change misses here
+too. A local copy lives no longer than ``PAGE_CACHE_SECONDS`` and is only reachable while the
+version token it was stored under lives (which expires after as long). Values are shared
+between the requests of a process, so they must be treated as read-only: they are frozen
+dataclasses and strings, and the few dicts and lists inside are only read (a product's JSON-LD
+is copied before its URLs are made absolute).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from time import monotonic
 from typing import Any, Final, TypeVar
 
 from django.conf import settings
@@ -36,7 +49,13 @@ from catalog.signals import catalog_changed
 T = TypeVar("T")
 
 VERSION_KEY: Final = "shop:page-version"
+# Hits kept as objects in each process: a few hundred pages' worth (details, rendered parts;
+# a category body is tens of kilobytes, so this stays within a few megabytes).
+LOCAL_ENTRIES: Final = 256
 _MISSING: Final = object()
+
+_local: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # key -> (expires, value)
+_local_lock = threading.Lock()
 
 
 def seconds() -> int:
@@ -59,6 +78,34 @@ def content_version() -> str:
 
 def invalidate(**kwargs: Any) -> None:
     cache.delete(VERSION_KEY)
+    # The new version misses every local entry anyway; drop them now rather than at expiry.
+    clear_local()
+
+
+def clear_local() -> None:
+    with _local_lock:
+        _local.clear()
+
+
+def _local_get(name: str) -> Any:
+    with _local_lock:
+        entry = _local.get(name)
+        if entry is None:
+            return _MISSING
+        expires, value = entry
+        if expires <= monotonic():
+            del _local[name]
+            return _MISSING
+        _local.move_to_end(name)
+        return value
+
+
+def _local_set(name: str, value: Any) -> None:
+    with _local_lock:
+        _local[name] = (monotonic() + seconds(), value)
+        _local.move_to_end(name)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
 
 
 catalog_changed.connect(invalidate, weak=False, dispatch_uid="routing.page_cache")
@@ -77,11 +124,16 @@ def cached(
     if not enabled():
         return compute()
     name = key(kind, ctx, *parts)
+    hit = _local_get(name)
+    if hit is not _MISSING:
+        return hit
     hit = cache.get(name, _MISSING)
     if hit is not _MISSING:
+        _local_set(name, hit)
         return hit
     value = compute()
     cache.set(name, value, seconds())
+    _local_set(name, value)
     return value
 
 
