@@ -55,6 +55,7 @@ def get_client() -> CentraClient:
         transport=SandboxTransport(sandbox) if sandbox is not None else None,
         timeout=settings.CENTRA_TIMEOUT,
         max_retries=settings.CENTRA_MAX_RETRIES,
+        backoff=settings.CENTRA_RETRY_BACKOFF,
     )
     with _lock:
         if _client is None:

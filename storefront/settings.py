@@ -171,6 +171,7 @@ CENTRA_SHARED_SECRET = env.str("CENTRA_SHARED_SECRET", default="")
 CENTRA_WEBHOOK_SECRET = env.str("CENTRA_WEBHOOK_SECRET", default="")
 CENTRA_TIMEOUT = env.float("CENTRA_TIMEOUT", default=10.0)
 CENTRA_MAX_RETRIES = env.int("CENTRA_MAX_RETRIES", default=3)
+CENTRA_RETRY_BACKOFF = env.float("CENTRA_RETRY_BACKOFF", default=0.25)
 if CENTRA_API_URL and not CENTRA_SHARED_SECRET:
     raise ImproperlyConfigured(
         "CENTRA_API_URL is set but CENTRA_SHARED_SECRET is not: the storefront syncs the catalog "

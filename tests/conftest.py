@@ -12,6 +12,17 @@ from centra.sandbox import Sandbox, SandboxConfig, Store
 from centra.sandbox.demo import load_demo
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Many tests sign in staff; Django's PBKDF2 would cost ~0.25 s per user made. The tests
+    # prove permissions and flows, not the strength of the hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Retries still happen (tests count them); only the sleeping between them goes.
+    # tests/test_client.py proves the backoff itself with a recorded sleep.
+    settings.CENTRA_RETRY_BACKOFF = 0.0
+
+
 @pytest.fixture(scope="session")
 def storefront_sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = str(tmp_path_factory.mktemp("storefront-sandbox") / "demo.sqlite3")
@@ -34,3 +45,9 @@ def centra_sandbox(storefront_sandbox_template: str, settings) -> Iterator[Sandb
     yield sandbox
     connection.use_sandbox(None)
     store.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Slow tests first: with several workers, the short ones then fill in around them instead
+    # of one long test finishing alone at the end.
+    items.sort(key=lambda item: item.get_closest_marker("integration") is None)

@@ -24,6 +24,15 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def ten_thousand_store() -> Iterator[Store]:
+    """The demo at 10,000 products, loaded once per session; tests only read it."""
+    store = Store(":memory:")
+    load_demo(store, products=10_000, seed=1)
+    yield store
+    store.close()
+
+
 @pytest.fixture
 def sandbox(demo_db_template: str) -> Sandbox:
     """A sandbox with its own in-memory copy of the demo catalog, so tests can change state."""

@@ -15,7 +15,6 @@ import pytest
 
 from centra.sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
 from centra.sandbox.catalog_cache import catalog_changed
-from centra.sandbox.demo import load_demo
 from centra.sandbox.product_context import ProductContext
 from centra.sandbox.product_query import parse_query
 from centra.sandbox.product_search import search_products
@@ -960,9 +959,8 @@ def test_products_without_media_carry_an_empty_list(shopper: httpx.Client) -> No
 # -- size --------------------------------------------------------------------------------------
 
 
-def test_ten_thousand_products_answer_a_page_query() -> None:
-    store = Store(":memory:")
-    load_demo(store, products=10_000, seed=1)
+def test_ten_thousand_products_answer_a_page_query(ten_thousand_store: Store) -> None:
+    store = ten_thousand_store
     sandbox = Sandbox(store, SandboxConfig(public_url="http://sandbox.test"))
     with httpx.Client(
         transport=SandboxTransport(sandbox),

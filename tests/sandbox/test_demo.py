@@ -60,9 +60,8 @@ def test_load_inside_an_open_transaction_joins_it() -> None:
     assert count(store.db, "SELECT COUNT(*) FROM products") == 5
 
 
-def test_ten_thousand_products_load() -> None:
-    store = Store()
-    load_demo(store, products=10_000, seed=1)
+def test_ten_thousand_products_load(ten_thousand_store: Store) -> None:
+    store = ten_thousand_store
     assert count(store.db, "SELECT COUNT(*) FROM products") == 10_000
     assert count(store.db, "SELECT COUNT(DISTINCT uri) FROM products") == 10_000
     assert count(store.db, "SELECT MIN(id) FROM products") == 101
