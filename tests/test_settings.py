@@ -140,3 +140,17 @@ def test_periodic_full_resync_is_scheduled_and_can_be_turned_off() -> None:
     }
     assert hourly["catalog-full-resync"]["schedule"] == 3600
     assert off == {}
+
+
+def test_every_environment_variable_is_documented_in_the_readme() -> None:
+    source = (BASE_DIR / "storefront" / "settings.py").read_text()
+    read = set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
+    readme = (BASE_DIR / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table_rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = {
+        name for row in table_rows for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", row.split("|")[1])
+    }
+    assert len(read) > 30  # the pattern still finds the settings
+    assert read - documented == set(), "read from the environment but not in the README table"
+    assert documented - read == set(), "in the README table but never read"
