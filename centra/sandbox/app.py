@@ -9,6 +9,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +59,8 @@ class Faults:
     latency_ms: int = 0
     down: str | None = None  # None, "refuse" (connection refused) or "503"
     # Each rule: {"route": "POST products" | "*", "status": int, "retry_after": int | None,
-    # "remaining": int | None}; the first matching rule with remaining != 0 answers.
+    # "remaining": int | None, "after": int}; the first matching rule with remaining != 0
+    # answers, once it has let ``after`` matching calls through.
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -74,6 +76,9 @@ class Sandbox:
         self.faults = Faults(latency_ms=self.config.latency_ms)
         self.request_counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
+        # Called as hook(route name, calls of that route so far) before a Checkout API call is
+        # answered: a test's way to change "Centra" between two exact calls.
+        self.call_hooks: list[Callable[[str, int], None]] = []
 
     # -- WSGI ---------------------------------------------------------------------------------
 
@@ -97,10 +102,11 @@ class Sandbox:
 
     # -- dispatch -----------------------------------------------------------------------------
 
-    def _count(self, name: str) -> None:
+    def _count(self, name: str) -> int:
         with self._counts_lock:
             self.request_counts[name] += 1
             self.request_counts["*"] += 1
+            return self.request_counts[name]
 
     def _fault_response(self, route_name: str) -> Response | None:
         faults = self.faults
@@ -110,11 +116,9 @@ class Sandbox:
             raise SandboxUnreachable("sandbox is down (fault injected)")
         if faults.down == "503":
             return Response("Service Unavailable", status=503, mimetype="text/plain")
-        for rule in faults.errors:
-            if rule.get("route") not in ("*", route_name) or rule.get("remaining") == 0:
-                continue
-            if rule.get("remaining") is not None:
-                rule["remaining"] -= 1
+        with self._counts_lock:  # concurrent calls must not both take a rule's last use
+            rule = self._take_error_rule(faults, route_name)
+        if rule is not None:
             headers = {}
             if rule.get("retry_after") is not None:
                 headers["Retry-After"] = str(rule["retry_after"])
@@ -127,6 +131,19 @@ class Sandbox:
             )
         return None
 
+    @staticmethod
+    def _take_error_rule(faults: Faults, route_name: str) -> dict[str, Any] | None:
+        for rule in faults.errors:
+            if rule.get("route") not in ("*", route_name) or rule.get("remaining") == 0:
+                continue
+            if rule.get("after"):
+                rule["after"] -= 1
+                continue
+            if rule.get("remaining") is not None:
+                rule["remaining"] -= 1
+            return rule
+        return None
+
     def _api(self, request: Request, parts: list[str]) -> Response:
         resolved = api.resolve(request.method, parts)
         if isinstance(resolved, int):
@@ -136,7 +153,9 @@ class Sandbox:
             }
             return self._json(request, resolved, body)
         route, params = resolved
-        self._count(route.name)
+        calls = self._count(route.name)
+        for hook in list(self.call_hooks):
+            hook(route.name, calls)
         faulted = self._fault_response(route.name)
         if faulted is not None:
             return faulted

@@ -35,12 +35,14 @@ Requests and faults:
 - ``GET /_sandbox/requests`` -> ``{"POST products": 3, ..., "*": 3}`` (Checkout API calls per
   route pattern, ``*`` the total); ``DELETE`` resets them -> ``{"*": 0}``.
 - ``GET /_sandbox/faults`` -> ``{latency_ms, down, errors: [{route, status, retry_after,
-  remaining}]}``.
+  remaining, after}]}``.
 - ``PUT /_sandbox/faults`` with ``{"latency_ms": 200, "down": null | "refuse" | "503",
-  "errors": [{"route": "POST products" | "*", "status": 429, "retry_after": 2, "count": 1}]}``
-  replaces every fault (an omitted key means off). ``route`` must name a Checkout API route as
-  ``/_sandbox/requests`` shows it; ``count`` (optional) is how many calls fail before the rule
-  stops, shown as ``remaining``; ``retry_after`` (optional) becomes a ``Retry-After`` header.
+  "errors": [{"route": "POST products" | "*", "status": 429, "retry_after": 2, "count": 1,
+  "after": 4}]}`` replaces every fault (an omitted key means off). ``route`` must name a
+  Checkout API route as ``/_sandbox/requests`` shows it; ``count`` (optional) is how many calls
+  fail before the rule stops, shown as ``remaining``; ``after`` (optional, default 0) is how
+  many matching calls pass before the rule starts (``"after": 4, "count": 1`` fails exactly the
+  5th call), shown counting down; ``retry_after`` (optional) becomes a ``Retry-After`` header.
   ``refuse`` makes in-process clients get a connection error; ``503`` answers every Checkout
   API call with 503.
 - ``DELETE /_sandbox/faults`` -> back to the configured baseline (``config.latency_ms``, nothing
@@ -516,10 +518,11 @@ def _clean_rules(rules: Any, errors: _Errors) -> list[dict[str, Any]]:
             errors[where] = "must be an object"
             continue
         for key in rule:
-            if key not in ("route", "status", "retry_after", "count"):
+            if key not in ("route", "status", "retry_after", "count", "after"):
                 errors[f"{where}.{key}"] = "unknown field"
         route, status = rule.get("route"), rule.get("status")
         retry_after, count = rule.get("retry_after"), rule.get("count")
+        after = rule.get("after", 0)
         if route not in routes:
             errors[f"{where}.route"] = 'must be "*" or a Checkout API route such as "GET selection"'
         if not _is_int(status) or not 400 <= status <= 599:
@@ -528,8 +531,16 @@ def _clean_rules(rules: Any, errors: _Errors) -> list[dict[str, Any]]:
             errors[f"{where}.retry_after"] = "must be an integer >= 0 or null"
         if count is not None and (not _is_int(count) or count < 1):
             errors[f"{where}.count"] = "must be an integer >= 1 or null"
+        if not _is_int(after) or after < 0:
+            errors[f"{where}.after"] = "must be an integer >= 0"
         cleaned.append(
-            {"route": route, "status": status, "retry_after": retry_after, "remaining": count}
+            {
+                "route": route,
+                "status": status,
+                "retry_after": retry_after,
+                "remaining": count,
+                "after": after,
+            }
         )
     return cleaned
 

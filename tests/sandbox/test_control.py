@@ -438,7 +438,15 @@ def test_error_rule_answers_its_route_with_retry_after_for_count_calls(
     assert response.json() == {
         "latency_ms": 0,
         "down": None,
-        "errors": [{"route": "GET selection", "status": 429, "retry_after": 3, "remaining": 2}],
+        "errors": [
+            {
+                "route": "GET selection",
+                "status": 429,
+                "retry_after": 3,
+                "remaining": 2,
+                "after": 0,
+            }
+        ],
     }
 
     limited = [shopper.get("selection") for _ in range(2)]
@@ -451,6 +459,43 @@ def test_error_rule_answers_its_route_with_retry_after_for_count_calls(
     assert other_route.status_code == 200
     assert recovered.status_code == 200
     assert control.get("faults").json()["errors"][0]["remaining"] == 0
+
+
+def test_error_rule_with_after_fails_exactly_the_nth_call(
+    control: httpx.Client, shopper: httpx.Client
+) -> None:
+    control.put(
+        "faults",
+        json={"errors": [{"route": "GET countries", "status": 500, "after": 2, "count": 1}]},
+    )
+
+    # Other routes neither fail nor use up the calls the rule lets through.
+    assert shopper.get("selection").status_code == 200
+    statuses = [shopper.get("countries").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 500, 200]
+    assert control.get("faults").json()["errors"] == [
+        {
+            "route": "GET countries",
+            "status": 500,
+            "retry_after": None,
+            "remaining": 0,
+            "after": 0,
+        }
+    ]
+
+
+def test_call_hooks_run_before_the_nth_call_is_answered(
+    sandbox: Sandbox, shopper: httpx.Client
+) -> None:
+    seen: list[tuple[str, int]] = []
+    sandbox.call_hooks.append(lambda route, n: seen.append((route, n)))
+
+    shopper.get("countries")
+    shopper.get("selection")
+    shopper.get("countries")
+
+    assert seen == [("GET countries", 1), ("GET selection", 1), ("GET countries", 2)]
 
 
 def test_error_rule_on_every_route_without_count_lasts_until_cleared(
@@ -507,7 +552,13 @@ def test_invalid_faults_are_400_and_keep_the_current_faults(control: httpx.Clien
             "latency_ms": -1,
             "down": "sometimes",
             "errors": [
-                {"route": "GET nowhere", "status": 200, "retry_after": "soon", "count": 0},
+                {
+                    "route": "GET nowhere",
+                    "status": 200,
+                    "retry_after": "soon",
+                    "count": 0,
+                    "after": -1,
+                },
                 "oops",
                 {"route": "*", "status": 503, "why": "x"},
             ],
@@ -525,6 +576,7 @@ def test_invalid_faults_are_400_and_keep_the_current_faults(control: httpx.Clien
             "errors.0.status": "must be an integer from 400 to 599",
             "errors.0.retry_after": "must be an integer >= 0 or null",
             "errors.0.count": "must be an integer >= 1 or null",
+            "errors.0.after": "must be an integer >= 0",
             "errors.1": "must be an object",
             "errors.2.why": "unknown field",
         }
