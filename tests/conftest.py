@@ -13,14 +13,30 @@ from centra.sandbox.demo import load_demo
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from django.conf import settings
+    from django.test import override_settings
 
-    # Many tests sign in staff; Django's PBKDF2 would cost ~0.25 s per user made. The tests
-    # prove permissions and flows, not the strength of the hash.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Retries still happen (tests count them); only the sleeping between them goes.
-    # tests/test_client.py proves the backoff itself with a recorded sleep.
-    settings.CENTRA_RETRY_BACKOFF = 0.0
+    from storefront.celery import app as celery_app
+
+    # The suite runs in-process on the embedded services whatever the shell or `.env` says: a
+    # developer's production-like configuration must neither flush a real cache, send tasks to
+    # a real broker nor reach a real Centra, and parallel workers must not share a cache. Tests
+    # that prove the real services start their own processes with an explicit environment.
+    # override_settings rather than assignment: it also drops caches already opened.
+    override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        SESSION_ENGINE="django.contrib.sessions.backends.db",
+        CELERY_BROKER_URL="",
+        CELERY_TASK_ALWAYS_EAGER=True,
+        CENTRA_API_URL="",
+        CENTRA_SHARED_SECRET="",
+        # Many tests sign in staff; Django's PBKDF2 would cost ~0.25 s per user made. The
+        # tests prove permissions and flows, not the strength of the hash.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Retries still happen (tests count them); only the sleeping between them goes.
+        # tests/test_client.py proves the backoff itself with a recorded sleep.
+        CENTRA_RETRY_BACKOFF=0.0,
+    ).enable()
+    celery_app.conf.update(broker_url="", task_always_eager=True)
 
 
 @pytest.fixture(scope="session")
