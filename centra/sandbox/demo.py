@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from centra.sandbox.size_charts import SIZE_CHARTS
 from centra.sandbox.store import Store
 
 LANGUAGES = [("en", "English", 1), ("sv", "Swedish", 0), ("de", "German", 0)]
@@ -82,20 +83,12 @@ COLLECTIONS = [
     (24, "Studio Edition", "studio-edition"),
 ]
 
-# Size charts: (size id, label). Item ids are "<productId>-<sizeId>".
-SIZE_CHARTS: dict[str, list[tuple[int, str]]] = {
-    "clothing": [(1, "XS"), (2, "S"), (3, "M"), (4, "L"), (5, "XL"), (6, "XXL")],
-    "shoes": [(36 + n, str(36 + n)) for n in range(10)],
-    "jeans": [(60 + n, f"W{28 + 2 * n}/L32") for n in range(6)],
-    "one-size": [(90, "")],
-}
-
 
 @dataclass
 class Leaf:
     slug: str
     names: tuple[str, str, str]  # en, sv, de
-    chart: str
+    chart: str  # a size chart of size_charts.CHARTS
     nouns: list[tuple[str, str, str]]
     active: bool = True
 
@@ -513,6 +506,8 @@ class _DemoBuilder:
                                 "pr_material": material[0],
                             }
                         ),
+                        # The chart the sizes come from: itemTable and measurementChart.
+                        leaf.chart,
                     )
                 )
                 self._texts(pid, names, colour, material)

@@ -2,6 +2,7 @@
 
 A page is serialized in bulk: one query per table for all its ids (and a few more for their
 related products), whatever the page size, with the small tables from ``catalog_lookups``.
+``itemTable`` and ``measurementChart`` come from the product's size chart (``size_charts``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from centra.sandbox.catalog_lookups import CatalogLookups, catalog_lookups
 from centra.sandbox.product_context import ALL, ProductContext, store_defaults
 from centra.sandbox.product_filters import marks, visible_where
 from centra.sandbox.product_prices import lowest_price, price_fields
+from centra.sandbox.size_charts import CHARTS, EMPTY_MEASUREMENT_CHART, own_item_table
 
 # The plugin's stock mode: "yes" / "few" / "no" rather than numbers. The raw count stays in
 # items.stock for code that needs it (``item_stock``).
@@ -78,13 +80,16 @@ def serialize_products(
     ctx: ProductContext,
     related: Literal["none", "variants", "all"] = "variants",
     embedded: bool = False,
+    measurement_chart: bool = True,
 ) -> list[dict[str, Any]]:
     """Product objects for ``ids``, in that order (unknown ids are skipped).
 
     ``related``: "variants" gives the small ``{product, available, media, relation}`` form of
     variant relations; "all" gives full objects for variant and standard relations; "none"
     leaves ``relatedProducts`` out. ``embedded`` drops the listing-only fields (``available``,
-    ``prices``, ``markets``, ``relatedProducts``), as in selection items.
+    ``prices``, ``markets``, ``relatedProducts``), as in selection items. ``measurement_chart``
+    false leaves ``measurementChart`` out (``POST products`` with ``"measurementChart": false``),
+    of the related full objects too.
     """
     if not ids:
         return []
@@ -123,7 +128,7 @@ def serialize_products(
             ids,
         )
     )
-    items = _items_json(db, ids)
+    items, item_tables = _items_json(db, ids, products)
     media = _media_keys(db, ids)
     result = [
         _product_json(
@@ -133,6 +138,8 @@ def serialize_products(
             [m["market_id"] for m in markets.get(pid, [])],
             memberships.get(pid, []),
             items.get(pid, []),
+            item_tables[pid],
+            _measurement_chart(products[pid]) if measurement_chart else None,
             media.get(pid, []),
             lookups,
             ctx,
@@ -142,7 +149,7 @@ def serialize_products(
         if pid in products
     ]
     if related != "none" and not embedded:
-        _attach_related(db, result, ctx, related)
+        _attach_related(db, result, ctx, related, measurement_chart)
     return result
 
 
@@ -163,9 +170,12 @@ def _price_rows(
     )
 
 
-def _items_json(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each product's items, in position order, as the Product JSON lists them. Built straight
-    from the rows (unpacked, not looked up by name): a 200-product page has ~600 of them."""
+def _items_json(
+    db: sqlite3.Connection, ids: Sequence[int], products: dict[int, sqlite3.Row]
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, Any]]]:
+    """Each product's items, in position order, as the Product JSON lists them, and each
+    product's ``itemTable`` (for every id in ``products``). Built straight from the rows
+    (unpacked, not looked up by name): a 200-product page has ~600 of them."""
     items: dict[int, list[dict[str, Any]]] = {}
     rows = _rows_for(
         db,
@@ -173,8 +183,23 @@ def _items_json(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[di
         "WHERE product_id IN ({ids}) ORDER BY product_id, position",
         ids,
     )
+    charts = {pid: CHARTS.get(row["size_chart"]) for pid, row in products.items()}
+    # Products without a known chart, or with an item their chart lacks: a table of their own.
+    own_table = {pid for pid, chart in charts.items() if chart is None}
+    current = None
+    cells: dict[int, tuple[int, int]] = {}
+    product_items: list[dict[str, Any]] = []
     for product_id, item_id, size_id, name, ean, sku, stock in rows:
-        items.setdefault(product_id, []).append(
+        if product_id != current:
+            current = product_id
+            chart = charts.get(product_id)
+            cells = chart.cells if chart is not None else {}
+            product_items = items[product_id] = []
+        cell = cells.get(size_id)
+        if cell is None:
+            own_table.add(product_id)
+            cell = (0, 0)
+        product_items.append(
             {
                 "item": item_id,
                 "sizeId": str(size_id),
@@ -182,10 +207,21 @@ def _items_json(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[di
                 "ean": ean,
                 "upc": "",
                 "sku": sku,
+                "itemTableX": cell[0],
+                "itemTableY": cell[1],
                 "stock": stock_label(stock),
             }
         )
-    return items
+    tables = {
+        pid: own_item_table(items.get(pid, [])) if pid in own_table else chart.item_table
+        for pid, chart in charts.items()
+    }
+    return items, tables
+
+
+def _measurement_chart(row: sqlite3.Row) -> dict[str, Any]:
+    chart = CHARTS.get(row["size_chart"])
+    return chart.measurement_chart if chart is not None else EMPTY_MEASUREMENT_CHART
 
 
 def _media_keys(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -236,6 +272,8 @@ def _product_json(
     markets: list[int],
     memberships: list[sqlite3.Row],
     items: list[dict[str, Any]],
+    item_table: dict[str, Any],
+    measurement_chart: dict[str, Any] | None,
     media: list[str],
     lookups: CatalogLookups,
     ctx: ProductContext,
@@ -299,8 +337,12 @@ def _product_json(
         data["available"] = priced and in_stock
         if ctx.market == ALL:
             data["markets"] = markets
+    # Shared with every product of the same chart: read-only.
+    data["itemTable"] = item_table
     data["items"] = items
     data["media"] = _media_json(media, ctx.media_base)
+    if measurement_chart is not None:
+        data["measurementChart"] = measurement_chart
     data[ctx.preview_flag] = not row["active"]
     try:
         attributes = json.loads(row["attributes"] or "{}")
@@ -320,6 +362,7 @@ def _attach_related(
     products: list[dict[str, Any]],
     ctx: ProductContext,
     related: Literal["variants", "all"],
+    measurement_chart: bool,
 ) -> None:
     """Set ``relatedProducts`` on each product: the related products the context may see,
     variants first, then in the admin's sort order. As before the split, the key is left out of
@@ -342,7 +385,13 @@ def _attach_related(
     if related == "all":
         objects = {
             int(p["product"]): p
-            for p in serialize_products(db, _visible_ids(db, wanted, ctx), ctx, related="none")
+            for p in serialize_products(
+                db,
+                _visible_ids(db, wanted, ctx),
+                ctx,
+                related="none",
+                measurement_chart=measurement_chart,
+            )
         }
     else:
         objects = _variant_summaries(db, wanted, ctx)

@@ -40,6 +40,8 @@ class ProductQuery:
     limit: int | None = None
     skip_first: int = 0
     related: Literal["variants", "all"] = "variants"
+    # ``"measurementChart": false`` leaves the chart out of the listed products.
+    measurement_chart: bool = True
     # Set by POST uri for a category page: its products, sorted in its own order by default.
     within_category: int | None = None
 
@@ -62,6 +64,8 @@ def parse_query(body: dict[str, Any]) -> ProductQuery:
     query.related = (
         "all" if bool_arg(body.get("relatedProducts"), "relatedProducts") else "variants"
     )
+    if body.get("measurementChart") is not None:
+        query.measurement_chart = bool_arg(body["measurementChart"], "measurementChart")
     if body.get("uri") is not None:
         query.uri, query.uri_for = _uri_filter(body["uri"])
     if body.get("items.name") is not None:

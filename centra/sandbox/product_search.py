@@ -41,7 +41,9 @@ def search_products(
     results = _result_set(db, query, ctx)
     end = None if query.limit is None else query.skip_first + query.limit
     ids = results.ids[query.skip_first : end]
-    products = serialize_products(db, ids, ctx, related=query.related)
+    products = serialize_products(
+        db, ids, ctx, related=query.related, measurement_chart=query.measurement_chart
+    )
     return ProductPage(products=products, count=len(results.ids), filter=results.filter)
 
 

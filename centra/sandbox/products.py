@@ -11,7 +11,7 @@ it:
 - ``product_search``: ``search_products``, a page with its count and facets.
 - ``product_facets``: the ``filter`` list (facet counts and totals).
 - ``product_json``: Product JSON, serialized a page at a time; ``product_prices`` its price
-  fields.
+  fields, ``size_charts`` its ``itemTable`` and ``measurementChart``.
 - ``catalog_lookups`` / ``catalog_cache``: shared small tables, and the cache that holds them
   until the catalog changes.
 """

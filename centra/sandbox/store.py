@@ -69,7 +69,9 @@ CREATE TABLE IF NOT EXISTS products (
     category_id INTEGER REFERENCES categories(id), country_origin TEXT NOT NULL DEFAULT '',
     active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, modified_at TEXT NOT NULL,
     sort_order INTEGER NOT NULL DEFAULT 0,
-    attributes TEXT NOT NULL DEFAULT '{}'
+    attributes TEXT NOT NULL DEFAULT '{}',
+    -- A name in size_charts.CHARTS; '' (or an unknown name) means none.
+    size_chart TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS product_texts (
     product_id INTEGER NOT NULL REFERENCES products(id), language TEXT NOT NULL,
@@ -190,6 +192,9 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 """
 
+# Columns added to the schema after it first shipped: (table, column, definition).
+ADDED_COLUMNS = [("products", "size_chart", "TEXT NOT NULL DEFAULT ''")]
+
 
 class Store:
     """One SQLite connection guarded by a lock: the sandbox serialises requests, like a single
@@ -204,6 +209,21 @@ class Store:
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode = WAL")
         self.db.executescript(SCHEMA)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        """Add the columns a file made by an older sandbox lacks (``CREATE TABLE IF NOT EXISTS``
+        leaves an existing table as it is), at the end, where the schema has them too."""
+        for table, column, definition in ADDED_COLUMNS:
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column in present:
+                continue
+            try:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            except sqlite3.OperationalError as error:
+                # Another process opening the same file may have added it first.
+                if "duplicate column" not in str(error):
+                    raise
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -8,6 +8,8 @@ sandbox's store, written independently of the code under test.
 from __future__ import annotations
 
 import re
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +17,7 @@ import pytest
 
 from centra.sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
 from centra.sandbox.catalog_cache import catalog_changed
+from centra.sandbox.demo import load_demo
 from centra.sandbox.product_context import ProductContext
 from centra.sandbox.product_query import parse_query
 from centra.sandbox.product_search import search_products
@@ -157,9 +160,13 @@ def test_product_object_carries_the_documented_fields(shopper: httpx.Client) -> 
         "ean": "7300000101015",
         "upc": "",
         "sku": "P05001BROXS",
+        "itemTableX": 0,
+        "itemTableY": 0,
         "stock": "yes",
     }
     assert [i["name"] for i in product["items"]] == ["XS", "S", "M", "L", "XL", "XXL"]
+    assert product["itemTable"]["x"] == ["XS", "S", "M", "L", "XL", "XXL"]
+    assert product["measurementChart"]["y"] == ["Chest", "Waist", "Length"]
     assert product["media"] == {
         size: [f"http://sandbox.test/media/{size}/p101-{n}.svg" for n in (1, 2)]
         for size in ("standard", "full", "thumb")
@@ -658,6 +665,9 @@ def test_unknown_product_is_a_404(shopper: httpx.Client, path: str) -> None:
         ({"uri": {"uri": 5, "for": ["category"]}}, "uri.uri"),
         ({"items.name": [1]}, "items.name"),
         ({"swatch.desc": {"desc": "Red"}}, "swatch.desc"),
+        ({"measurementChart": "false"}, "measurementChart"),
+        ({"measurementChart": 0}, "measurementChart"),
+        ({"measurementChart": [False]}, "measurementChart"),
     ],
 )
 def test_bad_product_queries_answer_400(
@@ -901,6 +911,10 @@ def test_uri_not_found_for_the_asked_kinds(shopper: httpx.Client, body: dict[str
             {"uri": "womens", "for": ["category"], "limit": -5},
             {"limit": "must be between 0 and 2147483647"},
         ),
+        (
+            {"uri": "womens", "for": ["category"], "measurementChart": "no"},
+            {"measurementChart": "must be true or false"},
+        ),
     ],
 )
 def test_uri_bad_bodies(
@@ -913,6 +927,297 @@ def test_uri_bad_bodies(
     else:
         assert response.status_code == 400
         assert response.json()["errors"] == errors
+
+
+# -- size charts: itemTable and measurementChart ------------------------------------------------
+
+# The demo's charts as a Centra admin would have set them up (see size_charts): the whole chart,
+# not just the sizes a product has.
+ITEM_TABLES = {
+    "clothing": {
+        "unit": "",
+        "x": ["XS", "S", "M", "L", "XL", "XXL"],
+        "y": [],
+        "dividerSymbol": "x",
+        "original": {"x": ["XS", "S", "M", "L", "XL", "XXL"], "y": []},
+        "desc": "Clothing",
+    },
+    "shoes": {
+        "unit": "EU",
+        "x": [str(size) for size in range(36, 46)],
+        "y": [],
+        "dividerSymbol": "x",
+        "original": {"x": [str(size) for size in range(36, 46)], "y": []},
+        "desc": "Shoes",
+    },
+    "jeans": {
+        "unit": "inch",
+        "x": ["W28", "W30", "W32", "W34", "W36", "W38"],
+        "y": ["L32"],
+        "dividerSymbol": "/",
+        "original": {"x": ["W28", "W30", "W32", "W34", "W36", "W38"], "y": ["L32"]},
+        "desc": "Jeans",
+    },
+    "one-size": {
+        "unit": "",
+        "x": [""],
+        "y": [],
+        "dividerSymbol": "x",
+        "original": {"x": [""], "y": []},
+        "desc": "One Size",
+    },
+}
+EMPTY_CHART = {"unit": "", "contents": [], "x": [], "y": []}
+# The sizes along a measurement chart: the size labels as items name them.
+MEASURED_SIZES = {
+    "clothing": ITEM_TABLES["clothing"]["x"],
+    "shoes": ITEM_TABLES["shoes"]["x"],
+    "jeans": [f"{waist}/L32" for waist in ITEM_TABLES["jeans"]["x"]],
+}
+
+
+def chart_of(sandbox: Sandbox, product_id: int) -> str:
+    return sandbox.store.one("SELECT size_chart FROM products WHERE id = ?", (product_id,))[0]
+
+
+def all_products(server: httpx.Client, **body: Any) -> list[dict[str, Any]]:
+    """Every product of the demo, inactive and unsold ones too."""
+    query = {"market": "all", "pricelist": "all", "preview": True, **body}
+    return server.post("products", json=query).json()["products"]
+
+
+def cell_name(table: dict[str, Any], item: dict[str, Any]) -> str:
+    """The size an item's itemTableX/itemTableY point at, as Centra names it."""
+    across = table["x"][item["itemTableX"]]
+    if not table["y"]:
+        assert item["itemTableY"] == 0
+        return across
+    return across + table["dividerSymbol"] + table["y"][item["itemTableY"]]
+
+
+def test_every_item_points_at_its_size_in_the_item_table(
+    server: httpx.Client, sandbox: Sandbox
+) -> None:
+    products = all_products(server)
+    assert len(products) == 60
+    seen = set()
+    for product in products:
+        chart = chart_of(sandbox, int(product["product"]))
+        seen.add(chart)
+        assert product["itemTable"] == ITEM_TABLES[chart], product["product"]
+        assert product["items"], product["product"]
+        for item in product["items"]:
+            assert cell_name(product["itemTable"], item) == item["name"], item["item"]
+    assert seen == set(ITEM_TABLES)
+
+
+def test_items_of_a_partial_size_run_point_into_the_whole_chart(
+    shopper: httpx.Client, sandbox: Sandbox
+) -> None:
+    # A shoe with fewer sizes than the chart, the first of them not the chart's first.
+    product_id, first = sandbox.store.one(
+        "SELECT p.id, MIN(i.size_id) FROM products p JOIN items i ON i.product_id = p.id "
+        "JOIN product_markets m ON m.product_id = p.id AND m.market_id = 1 "
+        "WHERE p.size_chart = 'shoes' AND p.active = 1 GROUP BY p.id "
+        "HAVING MIN(i.size_id) > 36 ORDER BY p.id LIMIT 1"
+    )
+    product = shopper.get(f"products/{product_id}").json()["product"]
+    assert len(product["itemTable"]["x"]) == 10
+    assert len(product["items"]) < 10
+    assert product["items"][0]["itemTableX"] == first - 36
+    assert [i["itemTableX"] for i in product["items"]] == [
+        int(i["name"]) - 36 for i in product["items"]
+    ]
+
+
+def test_a_jeans_item_has_a_cell_in_both_dimensions(
+    shopper: httpx.Client, sandbox: Sandbox
+) -> None:
+    (product_id,) = sandbox.store.one(
+        "SELECT p.id FROM products p JOIN product_markets m ON m.product_id = p.id "
+        "AND m.market_id = 1 WHERE p.size_chart = 'jeans' AND p.active = 1 ORDER BY p.id"
+    )
+    product = shopper.get(f"products/{product_id}").json()["product"]
+    table = product["itemTable"]
+    for item in product["items"]:
+        waist, length = item["name"].split("/")
+        assert (table["x"][item["itemTableX"]], table["y"][item["itemTableY"]]) == (waist, length)
+        assert item["itemTableY"] == 0
+
+
+def test_one_size_product(shopper: httpx.Client, sandbox: Sandbox) -> None:
+    (product_id,) = sandbox.store.one(
+        "SELECT p.id FROM products p JOIN product_markets m ON m.product_id = p.id "
+        "AND m.market_id = 1 WHERE p.size_chart = 'one-size' AND p.active = 1 ORDER BY p.id"
+    )
+    product = shopper.get(f"products/{product_id}").json()["product"]
+    assert product["itemTable"] == ITEM_TABLES["one-size"]
+    [item] = product["items"]
+    assert (item["item"], item["name"], item["itemTableX"], item["itemTableY"]) == (
+        f"{product_id}-90",
+        "",
+        0,
+        0,
+    )
+    # No sizes to compare, so no measurements, in the documented shape.
+    assert product["measurementChart"] == EMPTY_CHART
+
+
+def test_single_product_measurement_chart(shopper: httpx.Client) -> None:
+    chart = shopper.get("products/101").json()["product"]["measurementChart"]
+    assert chart["unit"] == "cm"
+    assert chart["x"] == ["XS", "S", "M", "L", "XL", "XXL"]
+    assert chart["y"] == ["Chest", "Waist", "Length"]
+    cells = {(c["x"], c["y"]): c["content"] for c in chart["contents"]}
+    # One numeric string per size and measurement, each point growing with the size.
+    assert len(cells) == len(chart["contents"]) == 18
+    assert set(cells) == {(x, y) for x in range(6) for y in range(3)}
+    for y in range(3):
+        values = [float(cells[x, y]) for x in range(6)]
+        assert values == sorted(set(values))
+    assert [cells[x, 0] for x in range(6)] == ["82", "88", "94", "100", "106", "112"]
+
+
+def test_measurement_charts_follow_the_chart_kind(server: httpx.Client, sandbox: Sandbox) -> None:
+    by_chart: dict[str, list[dict[str, Any]]] = {}
+    for product in all_products(server):
+        by_chart.setdefault(chart_of(sandbox, int(product["product"])), []).append(product)
+    for chart, products in by_chart.items():
+        charts = [p["measurementChart"] for p in products]
+        assert all(c == charts[0] for c in charts), chart
+        if chart == "one-size":
+            assert charts[0] == EMPTY_CHART
+            continue
+        assert charts[0]["unit"] == "cm"
+        assert charts[0]["x"] == MEASURED_SIZES[chart]
+        assert charts[0]["y"]
+        cells = {(c["x"], c["y"]) for c in charts[0]["contents"]}
+        assert cells == {
+            (x, y) for x in range(len(charts[0]["x"])) for y in range(len(charts[0]["y"]))
+        }
+        assert all(float(c["content"]) > 0 for c in charts[0]["contents"])
+    assert set(by_chart) == set(ITEM_TABLES)
+
+
+def test_measurement_chart_false_drops_it_from_listings_only(
+    shopper: httpx.Client, server: httpx.Client
+) -> None:
+    listed = shopper.post("products", json={"limit": 10}).json()["products"]
+    assert listed
+    assert all("measurementChart" in p for p in listed)
+
+    dropped = shopper.post("products", json={"limit": 10, "measurementChart": False})
+    assert dropped.status_code == 200
+    assert all("measurementChart" not in p for p in dropped.json()["products"])
+    # Nothing else changes.
+    assert [
+        {k: v for k, v in p.items() if k != "measurementChart"} for p in listed
+    ] == dropped.json()["products"]
+    kept = shopper.post("products", json={"limit": 10, "measurementChart": True}).json()
+    assert kept["products"] == listed
+    # null counts as not sent.
+    unset = shopper.post("products", json={"limit": 10, "measurementChart": None}).json()
+    assert unset["products"] == listed
+
+    # The single-product view always has it, whatever a listing asked for.
+    assert shopper.get("products/101").json()["product"]["measurementChart"]["x"]
+    # As do the full related products of a listing that keeps it, and not of one that drops it.
+    body = {"products": [115], "relatedProducts": True}
+    related = shopper.post("products", json=body).json()["products"][0]["relatedProducts"]
+    assert all("measurementChart" in r for r in related)
+    body["measurementChart"] = False
+    related = shopper.post("products", json=body).json()["products"][0]["relatedProducts"]
+    assert related
+    assert all("measurementChart" not in r for r in related)
+    # With the secret and every pricelist (the catalog sync's listing) too.
+    synced = server.post("products", json={"pricelist": "all", "measurementChart": False})
+    assert synced.json()["products"]
+    assert all("measurementChart" not in p for p in synced.json()["products"])
+
+
+def test_uri_category_pages_take_the_flag_and_a_product_keeps_its_chart(
+    shopper: httpx.Client,
+) -> None:
+    body = {"uri": "womens/jackets", "for": ["category"], "measurementChart": False}
+    page = shopper.post("uri", json=body).json()
+    assert page["found"] == "category"
+    assert page["products"]
+    assert all("measurementChart" not in p for p in page["products"])
+    product = shopper.post(
+        "uri", json={"uri": "relaxed-blazer-brown", "for": ["product"], "measurementChart": False}
+    ).json()
+    assert product["found"] == "product"
+    assert product["product"]["measurementChart"]["y"] == ["Chest", "Waist", "Length"]
+
+
+def test_a_product_without_a_chart_gets_a_table_of_its_own_items(
+    shopper: httpx.Client, sandbox: Sandbox
+) -> None:
+    sandbox.store.db.execute("UPDATE products SET size_chart = '' WHERE id = 101")
+    product = shopper.get("products/101").json()["product"]
+    names = [i["name"] for i in product["items"]]
+    assert product["itemTable"] == {
+        "unit": "",
+        "x": names,
+        "y": [],
+        "dividerSymbol": "x",
+        "original": {"x": names, "y": []},
+    }
+    assert [(i["itemTableX"], i["itemTableY"]) for i in product["items"]] == [
+        (n, 0) for n in range(len(names))
+    ]
+    assert product["measurementChart"] == EMPTY_CHART
+
+
+def test_an_item_outside_the_chart_gives_the_product_a_table_of_its_own(
+    server: httpx.Client, sandbox: Sandbox
+) -> None:
+    (other,) = sandbox.store.one(
+        "SELECT id FROM products WHERE size_chart = 'clothing' AND id != 101 ORDER BY id"
+    )
+    # A size the clothing chart lacks, first in position order.
+    sandbox.store.db.execute(
+        "INSERT INTO items (id, product_id, size_id, name, ean, sku, stock, position) "
+        "VALUES ('101-7', 101, 7, 'XXXS', '7300000101077', 'P05001BROXXXS', 5, 0)"
+    )
+    products = {p["product"]: p for p in all_products(server, products=[101, other])}
+    product = products["101"]
+    assert product["itemTable"]["x"] == ["XXXS", "XS", "S", "M", "L", "XL", "XXL"]
+    assert "desc" not in product["itemTable"]
+    assert [i["itemTableX"] for i in product["items"]] == list(range(7))
+    for item in product["items"]:
+        assert cell_name(product["itemTable"], item) == item["name"]
+    # Its measurement chart still is the clothing one.
+    assert product["measurementChart"]["x"] == ITEM_TABLES["clothing"]["x"]
+    # Another clothing product on the same page keeps the chart's table.
+    assert products[str(other)]["itemTable"] == ITEM_TABLES["clothing"]
+
+
+def test_a_store_file_from_before_size_charts_gets_the_column(tmp_path: Path) -> None:
+    path = str(tmp_path / "old.sqlite3")
+    old = sqlite3.connect(path)
+    # The products table as an older sandbox made it.
+    old.execute(
+        "CREATE TABLE products (id INTEGER PRIMARY KEY, centra_product INTEGER NOT NULL, "
+        "centra_variant INTEGER NOT NULL, uri TEXT NOT NULL UNIQUE, sku TEXT NOT NULL, "
+        "product_sku TEXT NOT NULL, variant_name TEXT NOT NULL DEFAULT '', brand_id INTEGER, "
+        "collection_id INTEGER, category_id INTEGER, country_origin TEXT NOT NULL DEFAULT '', "
+        "active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, modified_at TEXT NOT NULL, "
+        "sort_order INTEGER NOT NULL DEFAULT 0, attributes TEXT NOT NULL DEFAULT '{}')"
+    )
+    old.commit()
+    old.close()
+
+    store = Store(path)
+    columns = [row[1] for row in store.all("PRAGMA table_info(products)")]
+    assert columns[-1] == "size_chart"
+    load_demo(store, products=5, seed=1)
+    assert store.one("SELECT size_chart FROM products WHERE id = 101")[0] == "clothing"
+    store.close()
+    # Opening it again finds the column there and leaves it.
+    again = Store(path)
+    assert [row[1] for row in again.all("PRAGMA table_info(products)")] == columns
+    again.close()
 
 
 # -- media -------------------------------------------------------------------------------------

@@ -320,7 +320,14 @@ MEASUREMENT_CHART = {
     "x": list,
     "y": list,
 }
-ITEM_TABLE = {"x": [str], "y": [str], "dividerSymbol": Exactly("x", "/"), "unit": Opt(str)}
+ITEM_TABLE = {
+    "x": [str],
+    "y": [str],
+    "dividerSymbol": Exactly("x", "/"),
+    "unit": Opt(str),
+    "original": Opt({"x": [str], "y": [str]}),
+    "desc": Opt(str),
+}
 STOCK = Either(Exactly("yes", "no", "few", "preorder", "infinite"), int)
 ITEM = {
     "item": ITEM_ID,
@@ -329,8 +336,8 @@ ITEM = {
     "ean": str,
     "upc": Opt(str),
     "sku": str,
-    "itemTableX": Opt(int),
-    "itemTableY": Opt(int),
+    "itemTableX": int,
+    "itemTableY": int,
     "stock": STOCK,
 }
 # ``price`` is null when the pricelist has no price (Part A 5); its AsNumber then too.
@@ -375,9 +382,12 @@ PRODUCT_BASE = {
     "modifiedAt": DATETIME,
     "itemQuantityMinimum": int,
     "itemQuantityMultipleOf": int,
+    "itemTable": ITEM_TABLE,
     "items": [ITEM],
     "media": Either(MapOf([str]), Exactly([])),
     "preview": bool,
+    # Always in the single-product view, in list results unless "measurementChart": false.
+    "measurementChart": Opt(MEASUREMENT_CHART),
 }
 LOWEST_PRICE = {
     "periodDays": int,
@@ -1012,24 +1022,18 @@ def test_single_product(shopper: httpx.Client) -> None:
     answers_error(shopper.get("products/99999999"), 404, {"product": "not found"})
 
 
-# Known deviations, in products.py (owned elsewhere). Strict: when the sandbox is fixed these
-# start passing and fail the suite until the marker is removed.
-
-
-@pytest.mark.xfail(strict=True, reason="3.1: the single-product view always has measurementChart")
 def test_single_product_has_a_measurement_chart(shopper: httpx.Client) -> None:
     product = shopper.get("products/101").json()["product"]
 
     assert_shape(product, {"measurementChart": MEASUREMENT_CHART})
 
 
-@pytest.mark.xfail(strict=True, reason="3.1: products have itemTable, items itemTableX/Y")
 def test_products_have_an_item_table(shopper: httpx.Client) -> None:
     product = shopper.get("products/101").json()["product"]
 
     assert_shape(
         product,
-        {"itemTable": ITEM_TABLE, "items": [{**ITEM, "itemTableX": int, "itemTableY": int}]},
+        {"itemTable": ITEM_TABLE, "items": [ITEM]},
     )
 
 
