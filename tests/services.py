@@ -17,10 +17,12 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
-_HOW_TO_START = {
-    "Redis": 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""',
-    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
-    "Chromium": "apt-get install -y chromium",
+_HOW_TO_GET = {
+    "Redis": 'start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""',
+    "PostgreSQL": (
+        "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+    ),
+    "Chromium": "install it with: apt-get install -y chromium",
 }
 
 
@@ -34,7 +36,7 @@ def _answers(url: str) -> bool:
 
 
 def unavailable(service: str, detail: str) -> None:
-    message = f"{service} is not available ({detail}); start it with: {_HOW_TO_START[service]}"
+    message = f"{service} is not available ({detail}); {_HOW_TO_GET[service]}"
     if os.environ.get("CI"):
         pytest.fail(f"CI requires {message}")
     pytest.skip(message)
@@ -53,6 +55,7 @@ def require_postgres() -> str:
 
 
 def require_chromium() -> str:
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        unavailable("Chromium", f"{CHROMIUM} not found")
-    return CHROMIUM
+    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if path is None:
+        unavailable("Chromium", f"{CHROMIUM} not found, and no chromium on PATH")
+    return path
