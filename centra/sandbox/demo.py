@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from centra.sandbox.size_charts import SIZE_CHARTS
+from centra.sandbox.size_charts import CHARTS
 from centra.sandbox.store import Store
 
 LANGUAGES = [("en", "English", 1), ("sv", "Swedish", 0), ("de", "German", 0)]
@@ -534,7 +534,7 @@ class _DemoBuilder:
         self._relations(groups)
 
     def _pick_sizes(self, chart: str) -> list[tuple[int, str]]:
-        sizes = SIZE_CHARTS[chart]
+        sizes = list(CHARTS[chart].sizes)
         if len(sizes) == 1:
             return sizes
         count = self.rng.randint(1, min(6, len(sizes)))

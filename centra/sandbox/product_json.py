@@ -17,7 +17,12 @@ from centra.sandbox.catalog_lookups import CatalogLookups, catalog_lookups
 from centra.sandbox.product_context import ALL, ProductContext, store_defaults
 from centra.sandbox.product_filters import marks, visible_where
 from centra.sandbox.product_prices import lowest_price, price_fields
-from centra.sandbox.size_charts import CHARTS, EMPTY_MEASUREMENT_CHART, own_item_table
+from centra.sandbox.size_charts import (
+    CHARTS,
+    EMPTY_MEASUREMENT_CHART,
+    SizeChart,
+    own_item_table,
+)
 
 # The plugin's stock mode: "yes" / "few" / "no" rather than numbers. The raw count stays in
 # items.stock for code that needs it (``item_stock``).
@@ -128,7 +133,8 @@ def serialize_products(
             ids,
         )
     )
-    items, item_tables = _items_json(db, ids, products)
+    charts = {pid: CHARTS.get(row["size_chart"]) for pid, row in products.items()}
+    items, item_tables = _items_json(db, ids, charts)
     media = _media_keys(db, ids)
     result = [
         _product_json(
@@ -139,7 +145,7 @@ def serialize_products(
             memberships.get(pid, []),
             items.get(pid, []),
             item_tables[pid],
-            _measurement_chart(products[pid]) if measurement_chart else None,
+            _measurement_chart(charts[pid]) if measurement_chart else None,
             media.get(pid, []),
             lookups,
             ctx,
@@ -171,10 +177,10 @@ def _price_rows(
 
 
 def _items_json(
-    db: sqlite3.Connection, ids: Sequence[int], products: dict[int, sqlite3.Row]
+    db: sqlite3.Connection, ids: Sequence[int], charts: dict[int, SizeChart | None]
 ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, Any]]]:
     """Each product's items, in position order, as the Product JSON lists them, and each
-    product's ``itemTable`` (for every id in ``products``). Built straight from the rows
+    product's ``itemTable`` (for every id in ``charts``). Built straight from the rows
     (unpacked, not looked up by name): a 200-product page has ~600 of them."""
     items: dict[int, list[dict[str, Any]]] = {}
     rows = _rows_for(
@@ -183,7 +189,6 @@ def _items_json(
         "WHERE product_id IN ({ids}) ORDER BY product_id, position",
         ids,
     )
-    charts = {pid: CHARTS.get(row["size_chart"]) for pid, row in products.items()}
     # Products without a known chart, or with an item their chart lacks: a table of their own.
     own_table = {pid for pid, chart in charts.items() if chart is None}
     current = None
@@ -219,8 +224,7 @@ def _items_json(
     return items, tables
 
 
-def _measurement_chart(row: sqlite3.Row) -> dict[str, Any]:
-    chart = CHARTS.get(row["size_chart"])
+def _measurement_chart(chart: SizeChart | None) -> dict[str, Any]:
     return chart.measurement_chart if chart is not None else EMPTY_MEASUREMENT_CHART
 
 

@@ -136,11 +136,6 @@ CHARTS: dict[str, SizeChart] = {
     )
 }
 
-# The demo's (size id, label) lists per chart.
-SIZE_CHARTS: dict[str, list[tuple[int, str]]] = {
-    name: list(chart.sizes) for name, chart in CHARTS.items()
-}
-
 EMPTY_MEASUREMENT_CHART: dict[str, Any] = {"unit": "", "contents": [], "x": [], "y": []}
 
 
