@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 
 from centra import connection
 from centra.sandbox import Sandbox, SandboxConfig, Store
@@ -49,9 +50,8 @@ def storefront_sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> str
 
 
 @pytest.fixture(autouse=True)
-def centra_sandbox(storefront_sandbox_template: str, settings) -> Iterator[Sandbox]:
+def centra_sandbox(storefront_sandbox_template: str) -> Iterator[Sandbox]:
     """The embedded sandbox the storefront talks to during this test, with the demo catalog."""
-    settings.CENTRA_API_URL = ""
     store = Store(":memory:")
     template = Store(storefront_sandbox_template)
     template.db.backup(store.db)

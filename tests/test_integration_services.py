@@ -3,31 +3,20 @@ and a Celery worker over Redis."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
 
+from tests.processes import manage
 from tests.services import require_postgres, require_redis
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.integration
 
 
 def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return manage(args, env, timeout=120)
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.processes import run_python
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,11 +40,7 @@ PRODUCTION_ENV = {
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    # Nothing from the test runner's environment leaks in: the process sees only `env`.
-    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
-    return subprocess.run(
-        [sys.executable, *args], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
-    )
+    return run_python(args, env, timeout=60)
 
 
 def test_embedded_defaults_boot_with_no_environment_at_all() -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -13,10 +11,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.conf import settings
 
 from centra.sandbox import Store
 from tests.catalog import upstream
+from tests.processes import manage
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.integration
@@ -37,17 +35,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def _manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    # Only `env` and what a shell needs: nothing from the test runner's environment leaks in.
-    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = manage(args, env)
     if check:
         assert result.returncode == 0, result.stderr
     return result

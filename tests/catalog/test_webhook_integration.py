@@ -23,11 +23,11 @@ import pytest
 import redis
 
 from centra.sandbox.webhooks_out import encode_payload, signature_header
+from tests.processes import BASE_DIR, manage
 from tests.services import require_postgres, require_redis
 
 pytestmark = pytest.mark.integration
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 # Distinctive, so the test can prove they never reach a log line.
 SHARED_SECRET = "sandbox-shared-secret-4d1f7c"
 WEBHOOK_SECRET = "webhook-secret-9e2a51"
@@ -113,17 +113,6 @@ def answers(url: str) -> bool:
         return httpx.get(url, timeout=1).status_code < 500
     except httpx.TransportError:
         return False
-
-
-def manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -4,21 +4,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
+from tests.processes import manage
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.integration
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 
 # Runs inside the project against the throwaway database; prints what the test asserts on.
 SCRIPT = """
@@ -58,18 +54,6 @@ print(json.dumps({"vendor": connection.vendor, "results": results, "names": name
 """
 
 
-def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="module")
 def postgres_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     admin_url = require_postgres()
@@ -88,9 +72,9 @@ def postgres_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 @pytest.fixture(scope="module")
 def searched(postgres_env: dict[str, str]) -> dict:
     for command in (["migrate", "--noinput"], ["sandbox_load"], ["centra_sync"]):
-        done = _manage(command, postgres_env)
+        done = manage(command, postgres_env)
         assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
-    run = _manage(["shell", "--no-imports", "-c", SCRIPT], postgres_env)
+    run = manage(["shell", "--no-imports", "-c", SCRIPT], postgres_env)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.strip().splitlines()[-1])
 
