@@ -25,10 +25,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from centra.sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
-from centra.sandbox.catalog_cache import MAX_ENTRIES
-from centra.sandbox.demo import load_demo
-from centra.sandbox.transport import SandboxTransport
+from centra_sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
+from centra_sandbox.catalog_cache import MAX_ENTRIES
+from centra_sandbox.demo import load_demo
+from centra_sandbox.transport import SandboxTransport
 
 MAX_REQUESTS = 5000
 BASE_URL = "http://sandbox.test/api/checkout/"

@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/sync.py [--products 10000] [--database sqlite|postgres|both]``.
 
-Starts ``python -m centra.sandbox`` as its own server; for each database, runs ``manage.py
+Starts ``python -m centra_sandbox`` as its own server; for each database, runs ``manage.py
 migrate`` and ``manage.py centra_sync`` into a fresh one as a subprocess, timing just before and
 just after it the download of every page a full sync reads with plain httpx (the same requests,
 bodies and order, nothing done with them: the floor). Prints: wall time, peak RSS and CPU time of
@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 def start_sandbox(port: int, products: int, db: Path, secret: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "centra.sandbox", "--port", str(port)]
+    command = [sys.executable, "-m", "centra_sandbox", "--port", str(port)]
     command += ["--products", str(products), "--db", str(db), "--shared-secret", secret]
     server = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

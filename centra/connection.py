@@ -11,8 +11,8 @@ import threading
 from django.conf import settings
 
 from centra.client import CentraClient
-from centra.sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
-from centra.sandbox.transport import SandboxTransport
+from centra_sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
+from centra_sandbox.transport import SandboxTransport
 
 # The host is never resolved: requests to it go through SandboxTransport.
 SANDBOX_API_URL = "http://sandbox.internal/api/checkout/"

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 
 from centra import connection
-from centra.sandbox import Sandbox, SandboxConfig, Store
-from centra.sandbox.demo import load_demo
+from centra_sandbox import Sandbox, SandboxConfig, Store
+from centra_sandbox.demo import load_demo
 
 
 def pytest_configure(config: pytest.Config) -> None:

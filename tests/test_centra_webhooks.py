@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from centra.sandbox.webhooks_out import encode_payload, signature_header
 from centra.webhooks import (
     InvalidSignature,
     MalformedPayload,
@@ -14,6 +13,7 @@ from centra.webhooks import (
     signature_from_headers,
     verify_signature,
 )
+from centra_sandbox.webhooks_out import encode_payload, signature_header
 
 # Centra's worked example, recomputed in the contract.
 EXAMPLE_SECRET = "test123"

@@ -6,7 +6,7 @@ import pytest
 
 from centra import connection
 from centra.errors import CentraUnavailable
-from centra.sandbox import Sandbox
+from centra_sandbox import Sandbox
 
 
 def test_the_client_takes_its_limits_from_settings(settings, centra_sandbox: Sandbox) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from centra import connection
-from centra.sandbox import Sandbox, SandboxConfig, Store
+from centra_sandbox import Sandbox, SandboxConfig, Store
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from centra.sandbox import Sandbox
+from centra_sandbox import Sandbox
 
 
 def _media_key(sandbox: Sandbox) -> str:

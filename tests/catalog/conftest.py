@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from centra.sandbox import Sandbox
-from centra.sandbox.transport import SandboxTransport
+from centra_sandbox import Sandbox
+from centra_sandbox.transport import SandboxTransport
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from catalog.models import (
     SyncRun,
 )
 from catalog.sync import full_sync
-from centra.sandbox import Sandbox
-from centra.sandbox.money import format_money
+from centra_sandbox import Sandbox
+from centra_sandbox.money import format_money
 from tests.catalog import upstream
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from catalog.models import (
     SyncRun,
 )
 from catalog.sync import full_sync, refresh_reference, sync_products
-from centra.sandbox import Sandbox
+from centra_sandbox import Sandbox
 from tests.catalog import upstream
 
 pytestmark = pytest.mark.django_db

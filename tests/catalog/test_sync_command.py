@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import SyncRun
 from catalog.specs import COUNT_LABELS
-from centra.sandbox import DEFAULT_SHARED_SECRET, Sandbox
+from centra_sandbox import DEFAULT_SHARED_SECRET, Sandbox
 from tests.catalog import upstream
 
 pytestmark = pytest.mark.django_db

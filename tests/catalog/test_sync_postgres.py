@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from centra.sandbox import Store
+from centra_sandbox import Store
 from tests.catalog import upstream
 from tests.processes import manage
 from tests.services import require_postgres

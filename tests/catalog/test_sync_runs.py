@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog.models import Product, ProductMarket, ProductPrice, ProductText, SyncRun
 from catalog.signals import catalog_changed
 from catalog.sync import SyncProgress, full_sync
-from centra.sandbox import DEFAULT_SHARED_SECRET, Sandbox
+from centra_sandbox import DEFAULT_SHARED_SECRET, Sandbox
 from tests.catalog import upstream
 
 pytestmark = pytest.mark.django_db

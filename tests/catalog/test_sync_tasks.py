@@ -8,7 +8,7 @@ from django.conf import settings
 
 from catalog.models import Brand, Product, SyncRun
 from catalog.tasks import full_sync_task, refresh_reference_task, sync_products_task
-from centra.sandbox import Sandbox
+from centra_sandbox import Sandbox
 from storefront.celery import app
 from tests.catalog import upstream
 

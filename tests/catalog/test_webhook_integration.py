@@ -22,7 +22,7 @@ import psycopg
 import pytest
 import redis
 
-from centra.sandbox.webhooks_out import encode_payload, signature_header
+from centra_sandbox.webhooks_out import encode_payload, signature_header
 from tests.processes import BASE_DIR, manage
 from tests.services import require_postgres, require_redis
 
@@ -154,7 +154,7 @@ def stack(postgres_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
     try:
         sandbox = start(
             [
-                sys.executable, "-m", "centra.sandbox",
+                sys.executable, "-m", "centra_sandbox",
                 "--port", str(sandbox_port),
                 "--products", "30",
                 "--db", str(folder / "sandbox.sqlite3"),

@@ -26,8 +26,8 @@ from catalog.models import (
     WebhookEvent,
 )
 from catalog.sync import full_sync
-from centra.sandbox import Sandbox
-from centra.sandbox.webhooks_out import encode_payload, signature_header, wait_for_webhooks
+from centra_sandbox import Sandbox
+from centra_sandbox.webhooks_out import encode_payload, signature_header, wait_for_webhooks
 
 pytestmark = pytest.mark.django_db
 

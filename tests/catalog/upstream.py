@@ -9,7 +9,7 @@ from typing import Any
 from django.db import models
 
 from catalog import models as catalog
-from centra.sandbox import Store
+from centra_sandbox import Store
 
 # Products the Checkout API lists in at least one market: active and sold somewhere.
 VISIBLE = (

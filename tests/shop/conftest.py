@@ -19,7 +19,7 @@ from catalog.context import ShopperContext, build_context
 from catalog.reference import get_reference, invalidate
 from catalog.sync import full_sync
 from centra import connection
-from centra.sandbox import Sandbox, SandboxConfig, Store
+from centra_sandbox import Sandbox, SandboxConfig, Store
 
 _FILLED = (
     models.Product,

@@ -12,7 +12,7 @@ from catalog.context import SESSION_KEY
 from catalog.selectors import list_products
 from catalog.switching import CENTRA_SESSION_KEY
 from centra.connection import get_client
-from centra.sandbox import Sandbox
+from centra_sandbox import Sandbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.shop.urls")]
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from centra.connection import get_sandbox
-from centra.sandbox.demo import load_demo
+from centra_sandbox.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,129 @@
+"""The fields a shopper fills in at checkout (address, shipping address, newsletter, terms,
+notes, consents): their ``paymentFields`` configuration and the validation shared by
+``PUT payment-fields`` and ``POST payment``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from centra_sandbox.http import ApiError
+
+MAX_FIELD_LENGTH = 255
+
+ADDRESS_FIELDS = (
+    "email",
+    "firstName",
+    "lastName",
+    "company",
+    "address1",
+    "address2",
+    "zipCode",
+    "city",
+    "state",
+    "country",
+    "phoneNumber",
+    "vatNumber",
+)
+SHIPPING_ADDRESS_FIELDS = tuple(f for f in ADDRESS_FIELDS if f != "vatNumber")
+# Accepted on input, stored, never echoed in the selection's address (Part A 3.2).
+INPUT_ONLY_ADDRESS_FIELDS = ("identityNumber", "houseNumber", "houseExtension")
+REQUIRED_ADDRESS_FIELDS = ("email", "country")
+
+MAX_NOTES_LENGTH = 2000
+MAX_CONSENTS = 50
+
+
+def _clean_address(value: Any, prefix: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ApiError(400, {prefix: "must be an object"})
+    cleaned: dict[str, Any] = {}
+    too_long = {}
+    for key, raw in value.items():
+        name = f"{prefix}.{key}"
+        if key == "newsletter" and prefix == "address":
+            if not isinstance(raw, bool):
+                raise ApiError(400, {name: "must be a boolean"})
+            cleaned[key] = raw
+        elif key in fields or (prefix == "address" and key in INPUT_ONLY_ADDRESS_FIELDS):
+            if raw is None:
+                raw = ""
+            if not isinstance(raw, str):
+                raise ApiError(400, {name: "must be a string"})
+            if len(raw) > MAX_FIELD_LENGTH:
+                too_long[name] = f"must be at most {MAX_FIELD_LENGTH} characters"
+            cleaned[key] = raw.strip()
+        # Anything else (register, password, unknown keys) is ignored, as Centra ignores
+        # fields it was not configured for.
+    if too_long:
+        raise ApiError(406, too_long)
+    if "country" in cleaned:
+        cleaned["country"] = cleaned["country"].upper()
+    return cleaned
+
+
+def _truthy_terms(value: Any) -> bool:
+    # The order-flow example sends the string "true".
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ApiError(400, {"termsAndConditions": "must be a boolean"})
+
+
+def clean_payment_fields(
+    sel: sqlite3.Row, body: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Validate checkout fields from ``PUT payment-fields`` or ``POST payment`` and merge them
+    over what the selection holds: (address, shippingAddress, extra). Raises 400 for wrong types
+    and 406 for values that are too long; the caller decides when to store."""
+    address = json.loads(sel["address"] or "{}")
+    shipping_address = json.loads(sel["shipping_address"] or "{}")
+    extra = json.loads(sel["extra"] or "{}")
+    if "address" in body:
+        address.update(_clean_address(body["address"], "address", ADDRESS_FIELDS))
+        if "newsletter" in address:
+            extra["newsletter"] = address.pop("newsletter")
+    if "shippingAddress" in body:
+        shipping_address.update(
+            _clean_address(body["shippingAddress"], "shippingAddress", SHIPPING_ADDRESS_FIELDS)
+        )
+    if "newsletter" in body:
+        if not isinstance(body["newsletter"], bool):
+            raise ApiError(400, {"newsletter": "must be a boolean"})
+        extra["newsletter"] = body["newsletter"]
+    if "termsAndConditions" in body:
+        extra["termsAndConditions"] = _truthy_terms(body["termsAndConditions"])
+    if "additionalNotes" in body:
+        notes = body["additionalNotes"]
+        if not isinstance(notes, str):
+            raise ApiError(400, {"additionalNotes": "must be a string"})
+        if len(notes) > MAX_NOTES_LENGTH:
+            raise ApiError(
+                406, {"additionalNotes": f"must be at most {MAX_NOTES_LENGTH} characters"}
+            )
+        extra["additionalNotes"] = notes
+    if "consents" in body:
+        consents = body["consents"]
+        if not isinstance(consents, list) or len(consents) > MAX_CONSENTS:
+            raise ApiError(400, {"consents": f"must be a list of at most {MAX_CONSENTS} entries"})
+        if len(json.dumps(consents)) > 20_000:
+            raise ApiError(406, {"consents": "too large"})
+        extra["consents"] = consents
+    return address, shipping_address, extra
+
+
+def _field(kind: str, required: bool = False) -> dict[str, Any]:
+    return {"type": kind, "required": required, "visible": True}
+
+
+def payment_fields() -> dict[str, Any]:
+    """The checkout field configuration; the defaults require only address email and country."""
+    address = {name: _field("string", name in REQUIRED_ADDRESS_FIELDS) for name in ADDRESS_FIELDS}
+    address["newsletter"] = _field("boolean")
+    return {
+        "termsAndConditions": _field("boolean", True),
+        "address": address,
+        "shippingAddress": {name: _field("string") for name in SHIPPING_ADDRESS_FIELDS},
+    }
