@@ -27,9 +27,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.context import ShopperContext
 from catalog.models import Item, Product, ProductMarket
-
-# Centra's stock answers that mean "none": the same rule as ``Item.in_stock``.
-NO_STOCK: Final = ("", "no", "0")
+from catalog.stock import AVAILABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +73,9 @@ def in_market(ctx: ShopperContext) -> Exists:
 
 
 def has_stock() -> Exists:
-    return Exists(Item.objects.filter(product=OuterRef("pk")).exclude(stock__in=NO_STOCK))
+    """Some item of the product can be bought now (:mod:`catalog.stock`)."""
+    available = [state.value for state in AVAILABLE]
+    return Exists(Item.objects.filter(product=OuterRef("pk"), stock_state__in=available))
 
 
 def with_price(queryset: QuerySet[Product], ctx: ShopperContext) -> QuerySet[Product]:

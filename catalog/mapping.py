@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from catalog.stock import stock_state
+
 Row = dict[str, Any]
 
 _FOUR_PLACES = Decimal("0.0001")
@@ -252,6 +254,7 @@ def item_rows(data: dict[str, Any], pid: int) -> list[Row]:
                 "sku": _text(item.get("sku")),
                 "ean": _text(item.get("ean")),
                 "stock": _text(item.get("stock")),
+                "stock_state": stock_state(item.get("stock")).value,
                 "position": position,
             }
         )

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from catalog.stock import StockState
+
 
 class Synced(models.Model):
     """A row the sync owns.
@@ -321,6 +323,10 @@ class Item(Synced):
     ean = models.CharField(max_length=32, blank=True)
     # Centra's stock answer: "yes", "no", "few", "preorder", "infinite" or a number as text.
     stock = models.CharField(max_length=16, blank=True)
+    # catalog.stock.stock_state(stock), stored by the sync so SQL filters apply the same rule.
+    stock_state = models.CharField(
+        max_length=16, choices=[(state.value, state.value) for state in StockState]
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -328,10 +334,6 @@ class Item(Synced):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.name})"
-
-    @property
-    def in_stock(self) -> bool:
-        return self.stock not in ("", "no", "0")
 
 
 class RelatedProduct(Synced):
@@ -410,6 +412,12 @@ class SyncRun(models.Model):
 
 
 class WebhookEvent(models.Model):
+    # The payload keys the catalog syncs: products, and reference objects (Centra lists the
+    # affected products alongside those).
+    PRODUCTS = "products"
+    REFERENCE_KINDS = ("categories", "brands", "markets", "pricelists")
+    CATALOG_KEYS = (PRODUCTS, *REFERENCE_KINDS)
+
     class Status(models.TextChoices):
         RECEIVED = "received"
         REJECTED = "rejected"
@@ -424,7 +432,7 @@ class WebhookEvent(models.Model):
     signature_timestamp = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     raw_body = models.TextField(blank=True)
-    # {"products": ["12"], "categories": [...]}: the ids the payload names, by kind.
+    # {"products": ["12"], "categories": [...]}: the ids of CATALOG_KEYS the payload names.
     object_ids = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)

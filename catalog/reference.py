@@ -8,8 +8,10 @@ How it stays fresh, without a query per request:
   costs one cache read and, while the token is unchanged, no SQL at all.
 - The token is replaced when the sync announces a change of reference data
   (``catalog.signals.catalog_changed`` with non-empty ``kinds``), and when one of these models is
-  saved or deleted through the ORM (admin edits, fixtures). Every process then rebuilds on its
-  next request.
+  saved or deleted through the ORM (admin edits, fixtures); :func:`connect_receivers` listens
+  for both, connected when Django starts (``CatalogConfig.ready``), so every process that writes
+  the catalog, a Celery worker included, announces it. Every process then rebuilds on its next
+  request.
 - The token expires after ``CATALOG_REFERENCE_CACHE_SECONDS``: with a per-process cache
   (local memory) and the sync running in another process, that bounds how long a process can
   serve old reference data.
@@ -221,7 +223,11 @@ REFERENCE_MODELS: Final = (
     models.CategoryText,
 )
 
-for _model in REFERENCE_MODELS:
-    post_save.connect(_invalidate_now_and_on_commit, sender=_model, weak=False)
-    post_delete.connect(_invalidate_now_and_on_commit, sender=_model, weak=False)
-catalog_changed.connect(_on_catalog_changed, weak=False, dispatch_uid="catalog.reference")
+
+def connect_receivers() -> None:
+    """Listen for changes of the reference data (called from ``CatalogConfig.ready``)."""
+    for model in REFERENCE_MODELS:
+        uid = f"catalog.reference.{model.__name__}"
+        post_save.connect(_invalidate_now_and_on_commit, sender=model, dispatch_uid=uid)
+        post_delete.connect(_invalidate_now_and_on_commit, sender=model, dispatch_uid=uid)
+    catalog_changed.connect(_on_catalog_changed, dispatch_uid="catalog.reference")

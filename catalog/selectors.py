@@ -12,7 +12,7 @@ This module is the one to import; listings live in :mod:`catalog.listing`, cards
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
@@ -54,6 +54,7 @@ from catalog.listing import (
     parse_listing_query,
 )
 from catalog.models import Item, Product, RelatedProduct
+from catalog.stock import AVAILABLE, StockState, stock_state
 
 __all__ = [
     "Breadcrumb",
@@ -85,10 +86,6 @@ __all__ = [
     "search_products",
 ]
 
-SCHEMA: Final = "https://schema.org"
-IN_STOCK: Final = "https://schema.org/InStock"
-OUT_OF_STOCK: Final = "https://schema.org/OutOfStock"
-PRE_ORDER: Final = "https://schema.org/PreOrder"
 HOME_LIMIT: Final = 8
 
 
@@ -107,8 +104,17 @@ class SizeOption:
     sku: str
     ean: str
     stock: str  # Centra's answer: "yes", "few", "no", "preorder", a number...
-    stock_state: str  # "in_stock", "few", "preorder" or "out_of_stock"
-    in_stock: bool  # can be bought now (preorder included, as Item.in_stock has it)
+    stock_state: StockState
+
+    @classmethod
+    def of(cls, item_id: str, name: str, sku: str, ean: str, stock: object) -> SizeOption:
+        text = "" if stock is None else str(stock)
+        return cls(item_id, name, sku, ean, text, stock_state(stock))
+
+    @property
+    def in_stock(self) -> bool:
+        """Can be bought now (preorder included)."""
+        return self.stock_state in AVAILABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +138,9 @@ class ProductDetail:
     breadcrumbs: tuple[Breadcrumb, ...]  # categories root first, then the product itself
     price: Decimal | None
     currency: str
-    availability: str  # schema.org URL
     item_quantity_minimum: int
     item_quantity_multiple_of: int
     attributes: dict[str, Any]
-    # A schema.org Product (with its Offer when purchasable); URLs are site-relative: make
-    # "url" and "image" absolute before printing.
-    json_ld: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +196,7 @@ def product_detail(ctx: ShopperContext, uri: str) -> ProductDetail | None:
     index = category_index(ctx)
     category = index.by_id.get(row["category_id"]) if row["category_id"] else None
     crumbs = breadcrumbs(ctx, category.id) if category else ()
-    price = row["price_amount"]
-    availability = _availability(sizes)
-    detail = ProductDetail(
+    return ProductDetail(
         card=card,
         sku=row["sku"],
         product_sku=row["product_sku"],
@@ -214,45 +214,16 @@ def product_detail(ctx: ShopperContext, uri: str) -> ProductDetail | None:
         related=related,
         category=category,
         breadcrumbs=(*crumbs, Breadcrumb(card.name, card.url)),
-        price=price,
+        price=row["price_amount"],
         currency=ctx.currency,
-        availability=availability,
         item_quantity_minimum=row["item_quantity_minimum"],
         item_quantity_multiple_of=row["item_quantity_multiple_of"],
         attributes=dict(row["attributes"] or {}),
-        json_ld={},
     )
-    return replace(detail, json_ld=_json_ld(ctx, detail))
 
 
 def _size(item: dict[str, Any]) -> SizeOption:
-    stock = item["stock"]
-    if stock in ("", "no", "0") or (stock.lstrip("-").isdigit() and int(stock) <= 0):
-        state = "out_of_stock"
-    elif stock == "few":
-        state = "few"
-    elif stock == "preorder":
-        state = "preorder"
-    else:
-        state = "in_stock"
-    return SizeOption(
-        item_id=item["id"],
-        name=item["name"],
-        sku=item["sku"],
-        ean=item["ean"],
-        stock=stock,
-        stock_state=state,
-        in_stock=state != "out_of_stock",
-    )
-
-
-def _availability(sizes: tuple[SizeOption, ...]) -> str:
-    states = {size.stock_state for size in sizes}
-    if states & {"in_stock", "few"}:
-        return IN_STOCK
-    if "preorder" in states:
-        return PRE_ORDER
-    return OUT_OF_STOCK
+    return SizeOption.of(item["id"], item["name"], item["sku"], item["ean"], item["stock"])
 
 
 def _relations(
@@ -285,37 +256,6 @@ def _gallery(media: Any, alt: str) -> tuple[GalleryImage, ...]:
         GalleryImage(url, pick(full, i, url), pick(thumbs, i, url), alt)
         for i, url in enumerate(standard)
     )
-
-
-def _json_ld(ctx: ShopperContext, detail: ProductDetail) -> dict[str, Any]:
-    card = detail.card
-    data: dict[str, Any] = {"@context": SCHEMA, "@type": "Product", "name": card.name}
-    data["url"] = card.url
-    if detail.sku:
-        data["sku"] = detail.sku
-    if detail.excerpt or detail.description:
-        data["description"] = detail.excerpt or detail.description
-    if detail.gallery:
-        data["image"] = [image.url for image in detail.gallery]
-    if card.brand_name:
-        data["brand"] = {"@type": "Brand", "name": card.brand_name}
-    if detail.price is not None and ctx.currency:
-        data["offers"] = {
-            "@type": "Offer",
-            "url": card.url,
-            "price": _amount_text(detail.price, ctx.currency_format),
-            "priceCurrency": ctx.currency,
-            "availability": detail.availability,
-        }
-    return data
-
-
-def _amount_text(amount: Decimal, currency_format: dict[str, Any]) -> str:
-    try:
-        digits = int(currency_format.get("decimalDigits", 2))
-    except (TypeError, ValueError):
-        digits = 2
-    return f"{amount:.{digits}f}"
 
 
 # -- home and search --------------------------------------------------------------------------

@@ -9,7 +9,8 @@
 - ``kinds``: a frozenset of the reference models that changed (``"category"``, ``"brand"``,
   ``"market"``...): those show on many pages, so a listener decides how widely to invalidate.
 
-Nothing listens yet: shopper pages read the database directly.
+Listeners are connected in their apps' ``AppConfig.ready()``: the reference data cache
+(:mod:`catalog.reference`) and the page cache (:mod:`routing.page_cache`).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ from catalog.models import (
 )
 from catalog.readahead import PageReadError, read_ahead
 from catalog.signals import catalog_changed
-from catalog.specs import (
+from catalog.sync_tables import (
     BRAND,
     CATEGORY,
     CATEGORY_TEXT,

@@ -1,8 +1,8 @@
-"""Celery tasks: thin wrappers over :mod:`catalog.sync`.
+"""Celery tasks: thin wrappers over :mod:`catalog.sync` and :mod:`catalog.webhook_batches`.
 
 Each is idempotent: running one twice converges on the same catalog (a full sync started while
-another runs is recorded as skipped). Each returns ``{"run": <SyncRun id>, "status": ...}``; a
-failed run is recorded on its SyncRun rather than raised, so Celery does not retry it blindly
+another runs is recorded as skipped). A sync task returns ``{"run": <SyncRun id>, "status": ...}``;
+a failed run is recorded on its SyncRun rather than raised, so Celery does not retry it blindly
 (the next webhook or scheduled resync does).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from celery import shared_task
 
-from catalog import sync
+from catalog import sync, webhook_batches
 from catalog.models import SyncRun
 
 
@@ -33,8 +33,6 @@ def sync_products_task(
     return _result(sync.sync_products(product_ids, trigger=trigger))
 
 
-@shared_task(name="catalog.tasks.refresh_reference_task")
-def refresh_reference_task(
-    kinds: Sequence[str], trigger: str = SyncRun.Trigger.WEBHOOK.value
-) -> dict[str, Any]:
-    return _result(sync.refresh_reference(kinds, trigger=trigger))
+@shared_task(name="catalog.tasks.process_webhook_events_task")
+def process_webhook_events_task() -> dict[str, Any]:
+    return webhook_batches.process_queued_events().as_dict()

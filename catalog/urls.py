@@ -1,7 +1,7 @@
 from django.urls import path
 
-from catalog import views
+from catalog.webhook_endpoint import centra_webhook
 
 urlpatterns = [
-    path("webhooks/centra/", views.centra_webhook, name="centra-webhook"),
+    path("webhooks/centra/", centra_webhook, name="centra-webhook"),
 ]

@@ -2,9 +2,8 @@
 
 A delivery is verified and stored as a ``WebhookEvent`` in the request (so the endpoint answers
 fast and nothing is lost), and a processing task is enqueued on commit with a countdown of
-``CATALOG_WEBHOOK_COALESCE_SECONDS``. Whichever task runs first claims *every* queued event at
-once, unions the ids they name and runs one partial sync, so a burst of overlapping webhooks
-costs one fetch per id; the tasks that run after it find nothing left to claim.
+``CATALOG_WEBHOOK_COALESCE_SECONDS``; :mod:`catalog.webhook_batches` applies the queued events
+together.
 
 Statuses: ``rejected`` (bad signature, stale timestamp, malformed or oversized body; never
 processed), ``ignored`` (a replay, or nothing the catalog syncs), ``queued`` -> ``processing``
@@ -16,17 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import transaction
 
-from catalog import sync
-from catalog.models import SyncRun, WebhookEvent
-from catalog.webhook_tasks import process_webhook_events_task
+from catalog.models import WebhookEvent
+from catalog.tasks import process_webhook_events_task
 from centra.webhooks import (
     DEFAULT_TOLERANCE,
     FORM_CONTENT_TYPE,
@@ -39,21 +35,9 @@ from centra.webhooks import (
 
 log = logging.getLogger(__name__)
 
-PRODUCTS = "products"
-# Keys naming reference objects; Centra lists the affected products alongside them.
-REFERENCE_KINDS = ("categories", "brands", "markets", "pricelists")
-CATALOG_KEYS = (PRODUCTS, *REFERENCE_KINDS)
 # Centra batches at most a few hundred ids per call; a body far larger is not a delivery.
 MAX_BODY_BYTES = 64 * 1024
-# Events claimed by one task; more stay queued for the tasks enqueued with them.
-CLAIM_LIMIT = 1000
-# A claim older than this was left by a worker that died mid-run (acks_late redelivers the task,
-# but the events are no longer queued); it is taken over. A sync is idempotent, so a slow run
-# that is taken over costs a fetch, not correctness.
-STALE_CLAIM = timedelta(minutes=15)
-MAX_ERROR_LENGTH = 2000
 Status = WebhookEvent.Status
-PROCESSING = Status.PROCESSING
 
 
 @dataclass(frozen=True)
@@ -63,26 +47,6 @@ class Receipt:
     event: WebhookEvent
     http_status: int
     body: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """One processing run: the events it claimed and the sync it made of them."""
-
-    event_ids: list[int] = field(default_factory=list)
-    product_ids: list[int] = field(default_factory=list)
-    reference_kinds: list[str] = field(default_factory=list)
-    sync_run_ids: list[int] = field(default_factory=list)
-    error: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "events": self.event_ids,
-            "products": self.product_ids,
-            "reference": self.reference_kinds,
-            "sync_runs": self.sync_run_ids,
-            "error": self.error,
-        }
 
 
 # -- receiving --------------------------------------------------------------------------------
@@ -144,7 +108,11 @@ def refuse_oversized(length: int) -> Receipt:
 def catalog_ids(payload: dict[str, list[str]]) -> dict[str, list[str]]:
     """The ids of the kinds the catalog syncs, de-duplicated and in numeric order; other keys
     (``warehouses``, ``campaigns``, ...) are kept in the payload only."""
-    return {key: sorted(set(payload[key]), key=int) for key in CATALOG_KEYS if payload.get(key)}
+    return {
+        key: sorted(set(payload[key]), key=int)
+        for key in WebhookEvent.CATALOG_KEYS
+        if payload.get(key)
+    }
 
 
 def _classify(event: WebhookEvent) -> None:
@@ -211,67 +179,6 @@ def _enqueue_processing(countdown: float | None = None) -> None:
         log.exception("could not enqueue webhook processing")
 
 
-# -- processing -------------------------------------------------------------------------------
-
-
-def process_queued_events(*, client: Any = None, limit: int = CLAIM_LIMIT) -> BatchResult:
-    """Claim every queued event, run one partial sync of the union of their ids, and mark them
-    processed or failed. Safe to run at any time and in several workers at once."""
-    events = claim_queued_events(limit)
-    if not events:
-        return BatchResult()
-    products, kinds = _union(events)
-    runs: list[SyncRun] = []
-    try:
-        if kinds:
-            runs.append(sync.refresh_reference(set(kinds), trigger="webhook", client=client))
-        if products:
-            runs.append(sync.sync_products(products, trigger="webhook", client=client))
-        error = "; ".join(_run_error(run) for run in runs if run.status != SyncRun.Status.SUCCEEDED)
-    except Exception as exc:
-        # Recorded on every claimed event, where staff see it and can re-process.
-        log.exception("webhook processing failed for events %s", [e.pk for e in events])
-        error = f"{type(exc).__name__}: {exc}"
-    event_ids = [event.pk for event in events]
-    _finish(event_ids, error)
-    return BatchResult(
-        event_ids=event_ids,
-        product_ids=products,
-        reference_kinds=kinds,
-        sync_run_ids=[run.pk for run in runs],
-        error=error,
-    )
-
-
-def claim_queued_events(limit: int = CLAIM_LIMIT) -> list[WebhookEvent]:
-    """Atomically move queued events (and stale claims) to processing and return them.
-
-    On PostgreSQL rows another worker is claiming are skipped (``SKIP LOCKED``); on SQLite,
-    which has no row locks, the conditional UPDATE still lets only one claimer win each row.
-    ``processed_at`` holds the claim time while processing, which tells this claim's rows apart
-    and lets a stale claim be taken over.
-    """
-    claimed_at = timezone.now()
-    claimable = Q(status=Status.QUEUED) | Q(
-        status=PROCESSING, processed_at__lt=claimed_at - STALE_CLAIM
-    )
-    with transaction.atomic():
-        candidates = WebhookEvent.objects.filter(claimable).order_by("id")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("id", flat=True)[:limit])
-        if not ids:
-            return []
-        WebhookEvent.objects.filter(claimable, id__in=ids).update(
-            status=PROCESSING, processed_at=claimed_at, error=""
-        )
-    return list(
-        WebhookEvent.objects.filter(
-            id__in=ids, status=PROCESSING, processed_at=claimed_at
-        ).order_by("id")
-    )
-
-
 def requeue_failed(event_ids: Iterable[int]) -> int:
     """Put failed events back in the queue and enqueue their processing; returns how many.
     Other statuses are left alone: a rejected or replayed delivery is never applied."""
@@ -282,25 +189,3 @@ def requeue_failed(event_ids: Iterable[int]) -> int:
         if count:
             transaction.on_commit(lambda: _enqueue_processing(countdown=0))
     return count
-
-
-def _union(events: list[WebhookEvent]) -> tuple[list[int], list[str]]:
-    products: set[int] = set()
-    kinds: set[str] = set()
-    for event in events:
-        ids = event.object_ids or {}
-        products.update(int(i) for i in ids.get(PRODUCTS, []))
-        kinds.update(kind for kind in REFERENCE_KINDS if ids.get(kind))
-    return sorted(products), sorted(kinds)
-
-
-def _run_error(run: SyncRun) -> str:
-    return f"{run.kind} sync #{run.pk} {run.status}: {run.error or 'no error recorded'}"
-
-
-def _finish(event_ids: list[int], error: str) -> None:
-    WebhookEvent.objects.filter(id__in=event_ids, status=PROCESSING).update(
-        status=Status.FAILED if error else Status.PROCESSED,
-        error=error[:MAX_ERROR_LENGTH],
-        processed_at=timezone.now(),
-    )

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -52,6 +52,7 @@ from centra.errors import (
 
 __all__ = [
     "NO_SESSION",
+    "CallOptions",
     "CentraClient",
     "CentraResponse",
     "NoSession",
@@ -206,6 +207,16 @@ def _normalise_base_url(base_url: str) -> str:
     return text if text.endswith("/") else text + "/"
 
 
+class CallOptions(TypedDict, total=False):
+    """What :meth:`CentraClient.request` takes besides the method and path (see there)."""
+
+    params: Mapping[str, str | int] | None
+    json: Any
+    token: str | NoSession | None
+    use_secret: bool
+    idempotent: bool | None
+
+
 class CentraClient:
     """One client per Centra plugin endpoint; reuses its connections. Thread-safe."""
 
@@ -317,83 +328,17 @@ class CentraClient:
             waited += seconds
         raise outcome.error from outcome.cause
 
-    def get(
-        self,
-        path_template: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        token: str | NoSession | None = None,
-        use_secret: bool = True,
-        idempotent: bool | None = None,
-    ) -> CentraResponse:
-        return self.request(
-            "GET",
-            path_template,
-            params=params,
-            token=token,
-            use_secret=use_secret,
-            idempotent=idempotent,
-        )
+    def get(self, path_template: str, **options: Unpack[CallOptions]) -> CentraResponse:
+        return self.request("GET", path_template, **options)
 
-    def post(
-        self,
-        path_template: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-        token: str | NoSession | None = None,
-        use_secret: bool = True,
-        idempotent: bool | None = None,
-    ) -> CentraResponse:
-        return self.request(
-            "POST",
-            path_template,
-            params=params,
-            json=json,
-            token=token,
-            use_secret=use_secret,
-            idempotent=idempotent,
-        )
+    def post(self, path_template: str, **options: Unpack[CallOptions]) -> CentraResponse:
+        return self.request("POST", path_template, **options)
 
-    def put(
-        self,
-        path_template: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-        token: str | NoSession | None = None,
-        use_secret: bool = True,
-        idempotent: bool | None = None,
-    ) -> CentraResponse:
-        return self.request(
-            "PUT",
-            path_template,
-            params=params,
-            json=json,
-            token=token,
-            use_secret=use_secret,
-            idempotent=idempotent,
-        )
+    def put(self, path_template: str, **options: Unpack[CallOptions]) -> CentraResponse:
+        return self.request("PUT", path_template, **options)
 
-    def delete(
-        self,
-        path_template: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-        token: str | NoSession | None = None,
-        use_secret: bool = True,
-        idempotent: bool | None = None,
-    ) -> CentraResponse:
-        return self.request(
-            "DELETE",
-            path_template,
-            params=params,
-            json=json,
-            token=token,
-            use_secret=use_secret,
-            idempotent=idempotent,
-        )
+    def delete(self, path_template: str, **options: Unpack[CallOptions]) -> CentraResponse:
+        return self.request("DELETE", path_template, **options)
 
     # -- internals ----------------------------------------------------------------------------
 

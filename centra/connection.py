@@ -2,19 +2,24 @@
 
 With ``CENTRA_API_URL`` set it talks to that Centra plugin; without it, to the embedded sandbox
 in this process (no socket), whose database is ``CENTRA_SANDBOX_DB``.
+
+This is the one module that imports :mod:`centra_sandbox`, and only when no ``CENTRA_API_URL``
+is configured: a production process never loads the imitation of Centra.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from centra.client import CentraClient
-from centra_sandbox import DEFAULT_SHARED_SECRET, Sandbox, SandboxConfig, Store
-from centra_sandbox.transport import SandboxTransport
 
-# The host is never resolved: requests to it go through SandboxTransport.
+if TYPE_CHECKING:
+    from centra_sandbox import Sandbox
+
+# The host is never resolved: requests to it go through the sandbox's in-process transport.
 SANDBOX_API_URL = "http://sandbox.internal/api/checkout/"
 
 _lock = threading.Lock()
@@ -33,12 +38,11 @@ def get_sandbox() -> Sandbox | None:
         return None
     with _lock:
         if _sandbox is None:
+            from centra_sandbox import Sandbox, SandboxConfig, Store
+
             _sandbox = Sandbox(
                 Store(settings.CENTRA_SANDBOX_DB),
-                SandboxConfig(
-                    shared_secret=DEFAULT_SHARED_SECRET,
-                    public_url=settings.CENTRA_SANDBOX_MOUNT,
-                ),
+                SandboxConfig(public_url=settings.CENTRA_SANDBOX_MOUNT),
             )
         return _sandbox
 
@@ -48,21 +52,34 @@ def get_client() -> CentraClient:
     with _lock:
         if _client is not None:
             return _client
-    sandbox = get_sandbox()
-    client = CentraClient(
-        settings.CENTRA_API_URL or SANDBOX_API_URL,
-        shared_secret=settings.CENTRA_SHARED_SECRET if sandbox is None else DEFAULT_SHARED_SECRET,
-        transport=SandboxTransport(sandbox) if sandbox is not None else None,
-        timeout=settings.CENTRA_TIMEOUT,
-        max_retries=settings.CENTRA_MAX_RETRIES,
-        backoff=settings.CENTRA_RETRY_BACKOFF,
-    )
+    client = _build_client()
     with _lock:
         if _client is None:
             _client = client
         else:
             client.close()
         return _client
+
+
+def _build_client() -> CentraClient:
+    options = {
+        "timeout": settings.CENTRA_TIMEOUT,
+        "max_retries": settings.CENTRA_MAX_RETRIES,
+        "backoff": settings.CENTRA_RETRY_BACKOFF,
+    }
+    sandbox = get_sandbox()
+    if sandbox is None:
+        return CentraClient(
+            settings.CENTRA_API_URL, shared_secret=settings.CENTRA_SHARED_SECRET, **options
+        )
+    from centra_sandbox.transport import SandboxTransport
+
+    return CentraClient(
+        SANDBOX_API_URL,
+        shared_secret=sandbox.config.shared_secret,
+        transport=SandboxTransport(sandbox),
+        **options,
+    )
 
 
 def use_sandbox(sandbox: Sandbox | None) -> None:

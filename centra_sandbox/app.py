@@ -80,6 +80,12 @@ class Sandbox:
         # answered: a test's way to change "Centra" between two exact calls.
         self.call_hooks: list[Callable[[str, int], None]] = []
 
+    def load_demo(self, *, products: int, seed: int = 1) -> None:
+        """Fill the store with the deterministic demo catalog (same seed, same catalog)."""
+        from centra_sandbox.demo import load_demo
+
+        load_demo(self.store, products=products, seed=seed)
+
     # -- WSGI ---------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 from catalog.cards import (
-    NO_STOCK,
     ProductCard,
     cards_for,
     first_image,
@@ -36,7 +35,7 @@ from catalog.categories import Breadcrumb, CategoryNode, CategoryPage, category_
 from catalog.context import ShopperContext
 from catalog.listing import Facets, Listing, ListingFilters
 from catalog.selectors import GalleryImage, ProductDetail, SizeOption
-from catalog.seo import availability, product_jsonld
+from catalog.stock import is_available
 from centra import content_api
 from centra.connection import get_client
 from centra.errors import (
@@ -168,27 +167,18 @@ def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCar
         on_sale=on_sale,
         new=priced and product.get("showAsNew") is True,
         purchasable=priced,
-        in_stock=any(_str(i.get("stock")) not in NO_STOCK for i in _items(product)),
+        in_stock=any(is_available(item.get("stock")) for item in _items(product)),
         swatch=swatch_of(product),
     )
 
 
 def _size(item: dict[str, Any]) -> SizeOption:
-    stock = _str(item.get("stock"))
-    if stock in NO_STOCK or (stock.lstrip("-").isdigit() and int(stock) <= 0):
-        state = "out_of_stock"
-    elif stock in ("few", "preorder"):
-        state = stock
-    else:
-        state = "in_stock"
-    return SizeOption(
-        item_id=_str(item.get("item")),
-        name=_str(item.get("name")),
-        sku=_str(item.get("sku")),
-        ean=_str(item.get("ean")),
-        stock=stock,
-        stock_state=state,
-        in_stock=state != "out_of_stock",
+    return SizeOption.of(
+        _str(item.get("item")),
+        _str(item.get("name")),
+        _str(item.get("sku")),
+        _str(item.get("ean")),
+        item.get("stock"),
     )
 
 
@@ -253,21 +243,9 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
         breadcrumbs=(*crumbs, Breadcrumb(card.name, card.url)),
         price=_decimal(product.get("priceAsNumber")),
         currency=ctx.currency,
-        availability=availability(size.stock for size in sizes),
         item_quantity_minimum=int(product.get("itemQuantityMinimum") or 1),
         item_quantity_multiple_of=int(product.get("itemQuantityMultipleOf") or 1),
         attributes={},
-        json_ld=product_jsonld(
-            name=card.name,
-            url=card.url,
-            sku=_str(product.get("sku")),
-            description=_str(product.get("excerpt")) or _str(product.get("description")),
-            images=[image.url for image in gallery],
-            brand=card.brand_name,
-            price=_decimal(product.get("priceAsNumber")),
-            currency=ctx.currency,
-            stock_states=[size.stock for size in sizes],
-        ),
     )
 
 

@@ -9,8 +9,10 @@ How it stays correct:
 - Every key holds a **content version**: the catalog's reference version
   (:func:`catalog.reference.catalog_version`) plus this module's own token, which is replaced
   whenever the sync announces any change (``catalog.signals.catalog_changed``, product-only
-  changes included). A changed catalog therefore gets new keys at once in every process that
-  shares the cache (Redis); old entries simply expire.
+  changes included). :func:`invalidate` is connected in ``RoutingConfig.ready``, so a Celery
+  worker that never renders a page still drops the pages it changed. A changed catalog
+  therefore gets new keys at once in every process that shares the cache (Redis); old entries
+  simply expire.
 - The token itself expires after ``PAGE_CACHE_SECONDS`` (default 60), so with a per-process
   cache (local memory) and the sync in another process, a page is at most that old.
 - Keys also hold the shopper's market, pricelist and language: nothing shopper-specific beyond
@@ -44,7 +46,6 @@ from django.core.cache import cache
 
 from catalog.context import ShopperContext
 from catalog.reference import catalog_version
-from catalog.signals import catalog_changed
 
 T = TypeVar("T")
 
@@ -108,9 +109,6 @@ def _local_set(name: str, value: Any) -> None:
             _local.popitem(last=False)
 
 
-catalog_changed.connect(invalidate, weak=False, dispatch_uid="routing.page_cache")
-
-
 def key(kind: str, ctx: ShopperContext, *parts: Hashable) -> str:
     """A cache key for ``kind`` in the shopper's market, pricelist and language."""
     raw = repr((content_version(), ctx.market, ctx.pricelist, ctx.language, parts))
@@ -135,8 +133,3 @@ def cached(
     cache.set(name, value, seconds())
     _local_set(name, value)
     return value
-
-
-def fragment_key(kind: str, ctx: ShopperContext, *parts: Hashable) -> str | None:
-    """The key a template's ``{% cache %}`` fragment varies on; None when caching is off."""
-    return key(kind, ctx, *parts) if enabled() else None

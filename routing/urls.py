@@ -1,12 +1,19 @@
-"""Preview endpoints, included under ``preview/`` by the project's URLconf. The catch-all itself
-is routed there directly, last of all."""
+"""The shop's catalog URLs, included at the site root by the project's URLconf. The catch-all
+(:func:`routing.views.serve`) is not here: the project routes it last of all, after every other
+app's URLs."""
 
 from django.urls import path
 
-from routing import views
+from routing import sitemaps, views
 
 urlpatterns = [
-    path("", views.preview_link, name="preview-link"),
-    path("open", views.preview_open, name="preview-open"),
-    path("exit", views.preview_exit, name="preview-exit"),
+    path("", views.home, name="home"),
+    path("search", views.search, name="search"),
+    path("shopper/location", views.switch_shopper_location, name="shopper-location"),
+    path("sitemap.xml", sitemaps.sitemap_xml, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("preview/", views.preview_link, name="preview-link"),
+    path("preview/open", views.preview_open, name="preview-open"),
+    path("preview/exit", views.preview_exit, name="preview-exit"),
 ]

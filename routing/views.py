@@ -1,4 +1,5 @@
-"""The catch-all view and the preview link endpoints.
+"""The shop's catalog views: the catch-all, home, search, the country/language switcher and the
+preview link endpoints.
 
 ``serve`` follows Wagtail's serve -> route -> render: :func:`routing.resolve.resolve` decides
 what the path is, :func:`before_render` is the one hook where redirects, "not found" and
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import (
     Http404,
@@ -23,9 +25,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.listing import parse_listing_query
-from catalog.seo import page_meta
-from catalog.views_shop import render_category, render_page, render_product
 from routing import preview
+from routing.renderers import (
+    render_article,
+    render_category,
+    render_home,
+    render_product,
+    render_search,
+)
 from routing.resolve import (
     CATEGORY,
     CMS,
@@ -37,9 +44,27 @@ from routing.resolve import (
     Resolution,
 )
 from routing.resolve import resolve as resolve_path
+from routing.switcher import SwitchRefused, return_path, switch_location
+from storefront.meta import page_meta
+from storefront.pages import render_page
 
 # Seconds a shopper (or crawler) is asked to wait when Centra cannot be reached.
 RETRY_AFTER = 30
+# Longer queries are cut: no shopper types more, and each word costs the search.
+SEARCH_MAX_LENGTH = 200
+
+
+@require_safe
+@preview.preview_aware
+def home(request: HttpRequest) -> HttpResponse:
+    return render_home(request)
+
+
+@require_safe
+@preview.preview_aware
+def search(request: HttpRequest) -> HttpResponse:
+    q = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    return render_search(request, q)
 
 
 @require_safe
@@ -95,16 +120,8 @@ def _category(request: HttpRequest, resolution: Resolution) -> HttpResponse:
 
 
 def _article(request: HttpRequest, resolution: Resolution) -> HttpResponse:
-    article = resolution.article
-    assert article is not None
-    meta = page_meta(
-        request,
-        title=article.meta_title or article.title,
-        description=article.meta_description,
-        og_type="article",
-    )
-    context = {"article": article, "meta": meta, **_flags(request, resolution)}
-    return render_page(request, "shop/cms.html", context)
+    assert resolution.article is not None
+    return render_article(request, resolution.article, **_flags(request, resolution))
 
 
 RENDERERS: dict[str, Callable[[HttpRequest, Resolution], HttpResponse]] = {
@@ -112,6 +129,27 @@ RENDERERS: dict[str, Callable[[HttpRequest, Resolution], HttpResponse]] = {
     CATEGORY: _category,
     CMS: _article,
 }
+
+
+# -- the country/language switcher ----------------------------------------------------------
+
+
+@require_POST
+def switch_shopper_location(request: HttpRequest) -> HttpResponseRedirect:
+    """Apply the shopper's choice and send them back to the same page in the chosen language;
+    on a refusal, back to the page as it was, with the reason."""
+    wanted = request.POST.get("next")
+    try:
+        outcome = switch_location(
+            request.session,
+            request.shopper,
+            country=request.POST.get("country"),
+            language=request.POST.get("language"),
+        )
+    except SwitchRefused as refused:
+        messages.error(request, refused.message)
+        return HttpResponseRedirect(return_path(request, wanted))
+    return HttpResponseRedirect(return_path(request, wanted, outcome.language))
 
 
 # -- preview links ----------------------------------------------------------------------------

@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "storefront",
-    "centra",
     "catalog",
     "cart",
     "accounts",
@@ -46,12 +45,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "storefront.middleware.CorrelationIdMiddleware",
+    "storefront.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Strips a language prefix (/sv/...) and sets request.shopper; reads the session.
-    "catalog.middleware.ShopperContextMiddleware",
+    "storefront.shopper.ShopperContextMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -72,7 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "catalog.context_processors.shopper",
+                "storefront.chrome.shopper",
             ],
         },
     },
@@ -111,8 +110,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The queue (and exchange) this shop's tasks go through; set it when several shops share one
 # Redis database as their broker.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-# Task modules beyond the `tasks.py` files autodiscovery finds.
-CELERY_IMPORTS = ["catalog.webhook_tasks"]
 
 # -- the catalog copy -------------------------------------------------------------------------
 

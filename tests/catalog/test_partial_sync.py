@@ -220,3 +220,24 @@ def test_an_invalid_product_id_is_refused_before_anything_runs(centra_sandbox: S
         sync_products(["101", "abc"], trigger="webhook")
 
     assert not SyncRun.objects.exists()
+
+
+def test_refresh_reference_rereads_created_changed_and_removed_brands(
+    centra_sandbox: Sandbox,
+) -> None:
+    full_sync(trigger="command")
+    db = centra_sandbox.store.db
+    db.execute("INSERT INTO brands (id, name, uri) VALUES (77, 'Extra', 'extra')")
+    db.execute("UPDATE brands SET name = 'Solberg & Son' WHERE id = 5")
+
+    run = refresh_reference(["brands"], trigger="webhook")
+
+    assert (run.kind, run.trigger, run.status) == ("reference", "webhook", "succeeded")
+    assert run.counts["brand"] == {"created": 1, "updated": 1, "deleted": 0}
+    assert Brand.objects.get(pk=5).name == "Solberg & Son"
+
+    db.execute("DELETE FROM brands WHERE id = 77")
+    gone = refresh_reference(["brands"], trigger="webhook")
+
+    assert gone.counts["brand"] == {"created": 0, "updated": 0, "deleted": 1}
+    assert not Brand.objects.filter(pk=77).exists()

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from catalog.models import SyncRun
-from catalog.specs import COUNT_LABELS
+from catalog.sync_tables import COUNT_LABELS
 from centra_sandbox import DEFAULT_SHARED_SECRET, Sandbox
 from tests.catalog import upstream
 

@@ -6,8 +6,12 @@ import httpx
 import pytest
 from django.conf import settings
 
-from catalog.models import Brand, Product, SyncRun
-from catalog.tasks import full_sync_task, refresh_reference_task, sync_products_task
+from catalog.models import Product, SyncRun
+from catalog.tasks import (
+    full_sync_task,
+    process_webhook_events_task,
+    sync_products_task,
+)
 from centra_sandbox import Sandbox
 from storefront.celery import app
 from tests.catalog import upstream
@@ -49,26 +53,6 @@ def test_sync_products_task_applies_a_change(control: httpx.Client) -> None:
     assert again.counts == upstream.zero_counts()
 
 
-def test_refresh_reference_task_rereads_brands(centra_sandbox: Sandbox) -> None:
-    full_sync_task.delay(trigger="command").get()
-    db = centra_sandbox.store.db
-    db.execute("INSERT INTO brands (id, name, uri) VALUES (77, 'Extra', 'extra')")
-    db.execute("UPDATE brands SET name = 'Solberg & Son' WHERE id = 5")
-
-    result = refresh_reference_task.delay(["brands"]).get()
-
-    run = SyncRun.objects.get(pk=result["run"])
-    assert (run.kind, run.trigger, run.status) == ("reference", "webhook", "succeeded")
-    assert run.counts["brand"] == {"created": 1, "updated": 1, "deleted": 0}
-    assert Brand.objects.get(pk=5).name == "Solberg & Son"
-
-    db.execute("DELETE FROM brands WHERE id = 77")
-    gone = SyncRun.objects.get(pk=refresh_reference_task.delay(["brands"]).get()["run"])
-
-    assert gone.counts["brand"] == {"created": 0, "updated": 0, "deleted": 1}
-    assert not Brand.objects.filter(pk=77).exists()
-
-
 def test_the_beat_schedule_names_the_registered_full_sync_task() -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["catalog-full-resync"]
 
@@ -76,4 +60,4 @@ def test_the_beat_schedule_names_the_registered_full_sync_task() -> None:
     assert entry["kwargs"] == {"trigger": "schedule"}
     assert entry["task"] in app.tasks
     assert "catalog.tasks.sync_products_task" in app.tasks
-    assert "catalog.tasks.refresh_reference_task" in app.tasks
+    assert process_webhook_events_task.name in app.tasks

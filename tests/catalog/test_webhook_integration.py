@@ -317,7 +317,7 @@ def test_a_claim_on_postgresql_skips_the_rows_another_worker_holds(stack: Stack)
                     "shell",
                     "--no-imports",
                     "-c",
-                    "from catalog.webhooks import claim_queued_events;"
+                    "from catalog.webhook_batches import claim_queued_events;"
                     "print([e.pk for e in claim_queued_events()])",
                 ],
                 stack.env,

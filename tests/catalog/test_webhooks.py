@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
-from catalog import webhooks
+from catalog import webhook_batches, webhooks
 from catalog.models import (
     Category,
     Language,
@@ -323,34 +323,37 @@ def test_a_claim_takes_every_queued_event_once() -> None:
     WebhookEvent.objects.create(status=Status.FAILED, error="boom")
     WebhookEvent.objects.create(status=Status.REJECTED)
 
-    claimed = webhooks.claim_queued_events()
+    claimed = webhook_batches.claim_queued_events()
 
     assert [e.pk for e in claimed] == [first.pk, second.pk]
-    assert {e.status for e in claimed} == {webhooks.PROCESSING}
-    assert webhooks.claim_queued_events() == []
+    assert {e.status for e in claimed} == {webhook_batches.PROCESSING}
+    assert webhook_batches.claim_queued_events() == []
 
 
 def test_a_claim_respects_its_limit() -> None:
     events = [queued_event() for _ in range(3)]
 
-    assert [e.pk for e in webhooks.claim_queued_events(limit=2)] == [e.pk for e in events[:2]]
-    assert [e.pk for e in webhooks.claim_queued_events(limit=2)] == [events[2].pk]
+    assert [e.pk for e in webhook_batches.claim_queued_events(limit=2)] == [
+        e.pk for e in events[:2]
+    ]
+    assert [e.pk for e in webhook_batches.claim_queued_events(limit=2)] == [events[2].pk]
 
 
 def test_a_claim_left_by_a_dead_worker_is_taken_over_after_a_while() -> None:
     now = timezone.now()
-    fresh = WebhookEvent.objects.create(status=webhooks.PROCESSING, processed_at=now)
+    fresh = WebhookEvent.objects.create(status=webhook_batches.PROCESSING, processed_at=now)
     stale = WebhookEvent.objects.create(
-        status=webhooks.PROCESSING, processed_at=now - webhooks.STALE_CLAIM - timedelta(seconds=1)
+        status=webhook_batches.PROCESSING,
+        processed_at=now - webhook_batches.STALE_CLAIM - timedelta(seconds=1),
     )
 
-    assert [e.pk for e in webhooks.claim_queued_events()] == [stale.pk]
+    assert [e.pk for e in webhook_batches.claim_queued_events()] == [stale.pk]
     fresh.refresh_from_db()
-    assert fresh.status == webhooks.PROCESSING
+    assert fresh.status == webhook_batches.PROCESSING
 
 
 def test_processing_with_nothing_queued_does_nothing(centra_sandbox: Sandbox) -> None:
-    assert webhooks.process_queued_events() == webhooks.BatchResult()
+    assert webhook_batches.process_queued_events() == webhook_batches.BatchResult()
     assert centra_sandbox.request_counts["*"] == 0
 
 
@@ -436,7 +439,7 @@ def test_tasks_running_after_the_burst_find_nothing_to_do(
     with django_capture_on_commit_callbacks() as callbacks:
         deliver(client, {"products": [product]})
         deliver(client, {"products": [product], "brands": ["5"]})
-    first = webhooks.process_queued_events()
+    first = webhook_batches.process_queued_events()
     calls = centra_sandbox.request_counts["*"]
 
     run_all(callbacks)

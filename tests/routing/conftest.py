@@ -1,5 +1,5 @@
-"""The routing tests read the same local catalog as the pages' tests."""
+"""The shop's pages read the demo catalog, synced once for this package (tests.synced_catalog)."""
 
-from tests.pages.conftest import django_db_setup, fresh_cache, fresh_reference_cache
+from tests.synced_catalog import ctx_for, django_db_setup, fresh_cache, fresh_reference_cache
 
-__all__ = ["django_db_setup", "fresh_cache", "fresh_reference_cache"]
+__all__ = ["ctx_for", "django_db_setup", "fresh_cache", "fresh_reference_cache"]

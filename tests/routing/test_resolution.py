@@ -8,7 +8,7 @@ import json
 import pytest
 
 from catalog.models import Category, Product, ProductMarket, ProductText
-from tests.pages.helpers import ids, in_category
+from tests.routing.helpers import ids, in_category
 
 pytestmark = pytest.mark.django_db
 

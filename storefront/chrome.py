@@ -1,0 +1,157 @@
+"""What the header and footer of every shop page show: the category navigation and the
+country/language switcher.
+
+Both are the same for every page view of one language (and, for the switcher, one country), so
+they are rendered once per reference data version and kept in this process
+(:func:`catalog.reference.memoized`, which drops them when the store's countries, languages or
+categories change). Rendering the switcher's ``<option>`` lists through the template engine (a
+dozen countries, each with its ``selected`` test) cost about half a millisecond per page: more
+than the rest of a cached product page's body. Only the CSRF token and the ``next`` path are per
+request; the template renders those live around the cached parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog.categories import category_tree
+from catalog.reference import get_reference, memoized
+from storefront.shopper import language_alternates
+
+OPTIONS_TEMPLATE = "includes/switcher_options.html"
+NAV_TEMPLATE = "shop/parts/nav.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SwitcherOptions:
+    """The switcher's choices for one country and language, with their markup."""
+
+    countries: tuple[Choice, ...]
+    languages: tuple[Choice, ...]
+    # The <option> elements of each <select>, escaped and ready to print.
+    country_options: SafeString
+    language_options: SafeString
+
+
+class Switcher:
+    """What the header's country/language form shows: the cached choices and the two values
+    that differ from one request to the next (``next``; the CSRF token comes from the
+    template's ``{% csrf_token %}``)."""
+
+    __slots__ = ("_request", "action", "next", "options")
+
+    def __init__(
+        self, request: HttpRequest, action: str | None, next: str, options: SwitcherOptions
+    ) -> None:
+        self._request = request
+        self.action = action  # None in a URLconf without the switcher's route
+        self.next = next
+        self.options = options
+
+    @property
+    def countries(self) -> tuple[Choice, ...]:
+        return self.options.countries
+
+    @property
+    def languages(self) -> tuple[Choice, ...]:
+        return self.options.languages
+
+    @property
+    def alternates(self) -> list[tuple[str, str]]:
+        """(language, path) of this page in every language, for hreflang links; computed only
+        when asked for (the header does not need it)."""
+        return language_alternates(self._request)
+
+
+def shopper(request: HttpRequest) -> dict[str, Any]:
+    ctx = getattr(request, "shopper", None)
+    if ctx is None:
+        return {}
+    return {"shopper": ctx, "shopper_switcher": SimpleLazyObject(lambda: switcher(request))}
+
+
+def switcher(request: HttpRequest) -> Switcher:
+    ctx = request.shopper
+    action, options = _cached_parts(ctx.country, ctx.language)
+    return Switcher(request, action=action, next=request.get_full_path(), options=options)
+
+
+def switcher_options(country: str | None, language: str) -> SwitcherOptions:
+    """The choices with ``country`` and ``language`` selected, built once per reference data
+    version (the key holds both selections, so each shopper sees their own marked)."""
+    return _cached_parts(country, language)[1]
+
+
+def _cached_parts(country: str | None, language: str) -> tuple[str | None, SwitcherOptions]:
+    """The form's action and its options, from the process memo (one lookup per page view).
+    reverse() walks the URLconf on every call and its answer only changes with the URLconf
+    and the script prefix, so it is kept alongside, per pair."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = ("switcher", country, language, urlconf, get_script_prefix())
+    return memoized(key, lambda: (_reverse_action(), _options(country, language)))
+
+
+def _options(country: str | None, language: str) -> SwitcherOptions:
+    ref = get_reference()
+    countries = tuple(Choice(c.code, c.name, c.code == country) for c in ref.shippable_countries)
+    languages = tuple(
+        Choice(code, lang.name, code == language) for code, lang in ref.languages.items()
+    )
+    return SwitcherOptions(
+        countries=countries,
+        languages=languages,
+        country_options=_render_options(countries, with_lang=False),
+        language_options=_render_options(languages, with_lang=True),
+    )
+
+
+def _render_options(choices: tuple[Choice, ...], *, with_lang: bool) -> SafeString:
+    html = render_to_string(OPTIONS_TEMPLATE, {"choices": choices, "with_lang": with_lang})
+    return mark_safe(html.strip())  # noqa: S308 (our template, autoescaped)
+
+
+def _reverse_action() -> str | None:
+    try:
+        return reverse("shopper-location")
+    except NoReverseMatch:
+        return None
+
+
+# -- the category navigation -----------------------------------------------------------------
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The header's links in the shopper's language: ``nav_categories``, ``home_url``,
+    ``search_url`` and the rendered ``nav``."""
+    ctx = request.shopper
+    # The links depend on the language, the category tree (both in the memo's version) and
+    # the URLconf; the rendered list is the same for every page view.
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = ("shop-navigation", ctx.language, urlconf, get_script_prefix())
+    return memoized(key, lambda: _build_navigation(request))
+
+
+def _build_navigation(request: HttpRequest) -> dict[str, Any]:
+    ctx = request.shopper
+    links = {
+        "nav_categories": category_tree(ctx),
+        "home_url": ctx.url("/"),
+        "search_url": ctx.url(reverse("search")),
+    }
+    nav = mark_safe(render_to_string(NAV_TEMPLATE, links))  # noqa: S308 (our template)
+    return {**links, "nav": nav}

@@ -1,0 +1,142 @@
+"""Search on SQLite (the fallback: every word somewhere, names weigh double); PostgreSQL's
+ranked full-text search is tested for real in ``test_search_postgres.py``."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from catalog import models
+from catalog.listing import ListingFilters
+from catalog.selectors import search_products
+from tests.catalog.reads import oracle
+
+pytestmark = pytest.mark.django_db
+
+
+def expected(ctx, q: str) -> list[int]:
+    """Product ids matching ``q`` the fallback's way, best first."""
+    words = [w.lower() for w in re.findall(r"\w+", q)]
+    found = []
+    for product in oracle.in_scope(oracle.load(), ctx.market):
+        text = product.texts.get(ctx.language) or product.texts[ctx.default_language]
+        name = text.name.lower()
+        model = models.Product.objects.get(pk=product.id)
+        elsewhere = " ".join(
+            [product.brand_name, model.sku, model.product_sku, text.excerpt, text.description]
+        ).lower()
+        if all(w in name or w in elsewhere for w in words):
+            score = sum(2 if w in name else 1 for w in words)
+            found.append((-score, product.id))
+    return [pid for _, pid in sorted(found)]
+
+
+def ids(listing) -> list[int]:
+    return [card.id for card in listing.products]
+
+
+@pytest.mark.parametrize("q", ["linen shirt", "Jeans", "kestrel", "linen blazer", "P05001"])
+def test_search_matches_every_word_ranked_by_where_it_matched(ctx_for, q: str) -> None:
+    ctx = ctx_for("SE")
+
+    listing = search_products(ctx, q)
+
+    assert ids(listing) == expected(ctx, q)
+    assert listing.total == len(expected(ctx, q)) > 0
+    assert (listing.sort, listing.query) == ("relevance", q)
+
+
+def test_name_matches_rank_above_description_matches(ctx_for) -> None:
+    ctx = ctx_for("SE")
+
+    listing = search_products(ctx, "linen")
+
+    names = [card.name.lower() for card in listing.products]
+    in_name = [("linen" in name) for name in names]
+    assert True in in_name
+    assert False in in_name
+    assert in_name == sorted(in_name, reverse=True)
+
+
+def test_search_is_in_the_shoppers_language(ctx_for) -> None:
+    swedish = ctx_for("SE", language="sv")
+    english = ctx_for("SE")
+
+    kavaj = search_products(swedish, "kavaj")
+
+    assert ids(kavaj) == expected(swedish, "kavaj")
+    assert all("Kavaj" in card.name for card in kavaj.products)
+    assert kavaj.total > 0
+    assert search_products(english, "kavaj").total == 0
+    assert kavaj.products[0].url.startswith("/sv/")
+
+
+def test_an_exact_item_sku_or_ean_finds_its_product(ctx_for) -> None:
+    ctx = ctx_for("SE")
+    item = models.Item.objects.filter(product__market_links__market_id=1).order_by("id").first()
+
+    assert ids(search_products(ctx, item.sku)) == [item.product_id]
+    assert ids(search_products(ctx, item.ean)) == [item.product_id]
+
+
+def test_products_outside_the_market_are_not_found(ctx_for) -> None:
+    vip_only = (
+        models.Product.objects.exclude(market_links__market_id=1)
+        .filter(market_links__market_id=3)
+        .order_by("id")
+        .first()
+    )
+
+    assert vip_only.id not in ids(search_products(ctx_for("SE"), vip_only.sku))
+    assert vip_only.id in ids(search_products(ctx_for("SE", centra=(3, 4)), vip_only.sku))
+
+
+@pytest.mark.parametrize("q", ["", "   ", "!!! ???"])
+def test_an_empty_query_finds_nothing(ctx_for, q: str) -> None:
+    listing = search_products(ctx_for("SE"), q)
+
+    assert (listing.total, listing.products, listing.out_of_range) == (0, (), False)
+
+
+def test_search_results_have_facets_sorts_and_pages(ctx_for) -> None:
+    ctx = ctx_for("SE")
+    matches = expected(ctx, "jeans")
+    products = oracle.load()
+    brand = products[matches[0]].brand_id
+    of_brand = [pid for pid in matches if products[pid].brand_id == brand]
+
+    first = search_products(ctx, "jeans", ListingFilters(brands=(brand,)), page=1)
+    by_price = search_products(ctx, "jeans", sort="price_asc", per_page=3, page=2)
+
+    assert ids(first) == of_brand
+    brand_counts = oracle.counts([products[pid] for pid in matches], lambda p: [p.brand_id])
+    assert {(v.value, v.count) for v in first.facets.brands} == {
+        (str(b), n) for b, n in brand_counts.items()
+    }
+    by_price_all = sorted(
+        matches, key=lambda pid: (products[pid].price(1) is None, products[pid].price(1) or 0, pid)
+    )
+    assert ids(by_price) == by_price_all[3:6]
+    assert by_price.next_query == "?q=jeans&sort=price_asc&page=3"
+    assert [o.key for o in by_price.sort_options] == [
+        "relevance",
+        "newest",
+        "price_asc",
+        "price_desc",
+        "name",
+    ]
+    beyond = search_products(ctx, "jeans", page=99)
+    assert beyond.out_of_range is True
+
+
+@pytest.mark.parametrize("per_page", [1, 48])
+def test_search_costs_a_fixed_number_of_queries(
+    ctx_for, per_page: int, django_assert_num_queries
+) -> None:
+    ctx = ctx_for("SE")
+
+    with django_assert_num_queries(9):
+        listing = search_products(ctx, "jeans", per_page=per_page)
+
+    assert len(listing.products) == min(per_page, listing.total)
