@@ -23,14 +23,14 @@ run: $(STAMP)
 	$(BIN)/python manage.py centra_sync
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

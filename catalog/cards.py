@@ -132,9 +132,11 @@ CARD_FIELDS: Final = (
 )
 
 
-def card_queryset(
-    queryset: QuerySet[Product], ctx: ShopperContext, *extra: str
-) -> QuerySet[Product]:
+#: Products as rows of values (a card's fields and any extras).
+ProductRows = QuerySet[Product, dict[str, Any]]
+
+
+def card_queryset(queryset: QuerySet[Product], ctx: ShopperContext, *extra: str) -> ProductRows:
     """``queryset`` (already priced with :func:`with_price` and texted with :func:`with_texts`)
     narrowed to what a card needs (and the ``extra`` fields), as dicts."""
     return queryset.annotate(

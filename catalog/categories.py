@@ -6,12 +6,16 @@ kept in memory until the catalog changes (see :mod:`catalog.reference`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from catalog.cards import category_path
 from catalog.context import ShopperContext
 from catalog.models import Category, CategoryText
 from catalog.reference import memoized
+
+Row = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +91,16 @@ def _build_index(ctx: ShopperContext) -> CategoryIndex:
         "category_id", "language_id", "name_path", "meta_title", "meta_description", "meta_keywords"
     )
     # The shopper's language wins over the default language's fallback.
-    for row in sorted(text_rows, key=lambda r: r["language_id"] == ctx.language):
-        path = row["name_path"] if isinstance(row["name_path"], list) else []
-        texts[row["category_id"]] = _Text(
+    for text in sorted(text_rows, key=lambda r: r["language_id"] == ctx.language):
+        path = text["name_path"] if isinstance(text["name_path"], list) else []
+        texts[text["category_id"]] = _Text(
             tuple(str(name) for name in path),
-            row["meta_title"],
-            row["meta_description"],
-            row["meta_keywords"],
+            text["meta_title"],
+            text["meta_description"],
+            text["meta_keywords"],
         )
     known = {row["id"] for row in rows}
-    children: dict[int | None, list[dict]] = {}
+    children: dict[int | None, list[Row]] = {}
     for row in rows:
         parent = row["parent_id"] if row["parent_id"] in known else None
         children.setdefault(parent, []).append(row)
@@ -104,7 +108,7 @@ def _build_index(ctx: ShopperContext) -> CategoryIndex:
     by_id: dict[int, CategoryNode] = {}
     subtree: dict[int, tuple[int, ...]] = {}
 
-    def build(row: dict, parent: int | None, depth: int, seen: frozenset[int]) -> CategoryNode:
+    def build(row: Row, parent: int | None, depth: int, seen: frozenset[int]) -> CategoryNode:
         kids = tuple(
             build(child, row["id"], depth + 1, seen | {row["id"]})
             for child in children.get(row["id"], [])

@@ -384,7 +384,7 @@ _ORDER: Final[dict[str, tuple[Any, ...]]] = {
 def _sortable(
     queryset: QuerySet[Product], sort: str, category_id: int | None, subtree: Sequence[int]
 ) -> QuerySet[Product]:
-    if sort != "centra":
+    if sort != "centra" or category_id is None:  # only offered in a category
         return queryset
     # Centra's position in the category itself; a product only placed in a subcategory comes
     # after those, by its best position there.
@@ -559,7 +559,7 @@ def format_amount(amount: Decimal, currency_format: Mapping[str, Any]) -> str:
     if amount == amount.to_integral_value():
         digits = 0
     whole, _, fraction = f"{abs(amount):.{digits}f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -198,7 +198,7 @@ class Product(Synced):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    categories = models.ManyToManyField(
+    categories: models.ManyToManyField[Category, ProductCategory] = models.ManyToManyField(
         Category, through="ProductCategory", related_name="products", blank=True
     )
     country_origin = models.CharField(max_length=2, blank=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ _DONE = object()
 
 def read_ahead(
     read: ReadPage, passes: Sequence[Pass], page_size: int, ahead: int = 1
-) -> Iterator[Page]:
+) -> Generator[Page, None, None]:
     """Every page of every pass, ``limit``/``skipFirst`` paging until ``productCount``."""
     pending: queue.Queue[Any] = queue.Queue(maxsize=ahead)
     stop = threading.Event()

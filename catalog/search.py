@@ -21,7 +21,18 @@ from typing import Final
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    Expression,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from catalog.cards import text_field, with_texts
 from catalog.context import ShopperContext
@@ -70,7 +81,7 @@ def match_scores(ctx: ShopperContext, text: str, base: QuerySet[Product]) -> dic
         ranked = _postgres(ctx, queryset, text, words)
     else:
         ranked = _simple(queryset, text, words)
-    rows = ranked.order_by("-score", "id").values_list("id", "score")[:MAX_RESULTS]
+    rows = ranked.order_by("-score", "id").values_list("id", F("score"))[:MAX_RESULTS]
     return {pid: float(score) for pid, score in rows}
 
 
@@ -117,7 +128,7 @@ def _postgres(
 
 def _simple(queryset: QuerySet[Product], text: str, words: list[str]) -> QuerySet[Product]:
     condition = Q()
-    score = Value(0.0, output_field=FloatField())
+    score: Expression = Value(0.0, output_field=FloatField())
     for word in words:
         in_name = Q(s_name__icontains=word)
         elsewhere = (

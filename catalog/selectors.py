@@ -12,9 +12,12 @@ This module is the one to import; listings live in :mod:`catalog.listing`, cards
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
+
+from django.db.models import Q
 
 from catalog.cards import (
     ProductCard,
@@ -222,7 +225,7 @@ def product_detail(ctx: ShopperContext, uri: str) -> ProductDetail | None:
     )
 
 
-def _size(item: dict[str, Any]) -> SizeOption:
+def _size(item: Mapping[str, Any]) -> SizeOption:
     return SizeOption.of(item["id"], item["name"], item["sku"], item["ean"], item["stock"])
 
 
@@ -265,8 +268,10 @@ def home_sections(ctx: ShopperContext, limit: int = HOME_LIMIT) -> HomeSections:
     """Category entry points, the newest products flagged new and the deepest discounts, in
     the shopper's market and pricelist. Two queries (the tree is cached)."""
     queryset = with_texts(with_price(Product.objects.filter(in_market(ctx)), ctx), ctx)
-    new = card_queryset(queryset.filter(pl__new=True), ctx).order_by("-created_at", "-id")[:limit]
-    sale = card_queryset(queryset.filter(pl__on_sale=True), ctx).order_by(
+    # "pl" is the price joined by with_price() (a FilteredRelation the type checker cannot see).
+    new_products = queryset.filter(Q(pl__new=True))
+    new = card_queryset(new_products, ctx).order_by("-created_at", "-id")[:limit]
+    sale = card_queryset(queryset.filter(Q(pl__on_sale=True)), ctx).order_by(
         "-card_discount", "-created_at", "-id"
     )[:limit]
     return HomeSections(

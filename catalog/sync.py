@@ -212,15 +212,20 @@ class _Context:
     def mark(self) -> int:
         return self.run.pk
 
+    @property
+    def api(self) -> CentraClient:
+        assert self.client is not None, "a run's client is set before its first call"
+        return self.client
+
     def fetch(self, where: str, read: Callable[..., _Item], **kwargs: Any) -> _Item:
         self.where = where
         self._count_call()
-        return read(self.client, **kwargs)
+        return read(self.api, **kwargs)
 
     def read_page(self, **kwargs: Any) -> tuple[list[dict[str, Any]], int]:
         """One ``POST products`` page; safe to call from the reader thread."""
         self._count_call()
-        return catalog_api.products_page(self.client, **kwargs)
+        return catalog_api.products_page(self.api, **kwargs)
 
     def _count_call(self) -> None:
         with self._calls_lock:
@@ -248,7 +253,8 @@ def _execute(
         work(ctx)
     except Exception as exc:
         if isinstance(exc, PageReadError):
-            ctx.where, exc = exc.where, exc.__cause__ or exc
+            ctx.where = exc.where
+            exc = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
         log.warning("%s sync #%s failed at %s", run.kind, run.pk, ctx.where, exc_info=exc)
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: {_describe(exc)}")
     except BaseException:
@@ -404,7 +410,7 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
             for model in (ProductMarket, RelatedProduct):
                 _delete_announced(ctx, model.objects.filter(stale, product_id__in=batch))
             for spec in PRODUCT_OWN:
-                doomed = spec.model.objects.filter(last_seen_run=DOOMED, product_id__in=batch)
+                doomed = spec.objects.filter(last_seen_run=DOOMED, product_id__in=batch)
                 _delete_announced(ctx, doomed)
             _delete_marketless(ctx, Product.objects.filter(pk__in=batch))
 
@@ -451,7 +457,7 @@ def _write_page(
                 ),
             )
             for spec, rows in own_rows:
-                scope = spec.model.objects.filter(product_id__in=fresh)
+                scope = spec.objects.filter(product_id__in=fresh)
                 changed |= upsert(spec, rows, existing_rows(spec, scope), mark, counts)
         if texts_due:
             texts = [mapping.text_row(parsed[p], p, language) for p in texts_due]
@@ -515,7 +521,7 @@ def _read_reference(ctx: _Context, kinds: set[str]) -> None:
     mark, counts = ctx.mark, ctx.counts
 
     def put(spec: Spec, rows: list[dict[str, Any]], ids: str | None = None) -> None:
-        upsert(spec, rows, existing_rows(spec, spec.model.objects.all()), mark, counts)
+        upsert(spec, rows, existing_rows(spec, spec.objects.all()), mark, counts)
         if ids is not None:
             setattr(known, ids, {row[spec.key[0]] for row in rows})
 
@@ -588,7 +594,7 @@ def _remove_unseen_full(ctx: _Context, *, products_too: bool) -> None:
             _delete_announced(ctx, RelatedProduct.objects.filter(stale))
         # Each was doomed by a whole answer about its product: a shifted page cannot cause it.
         for spec in PRODUCT_OWN:
-            _delete_announced(ctx, spec.model.objects.filter(last_seen_run=DOOMED))
+            _delete_announced(ctx, spec.objects.filter(last_seen_run=DOOMED))
         for model in (Language, Pricelist, CategoryText, Category, Brand, Collection, State):
             delete(model.objects.filter(stale), ctx.counts)
         delete(Country.objects.filter(stale), ctx.counts)
@@ -600,7 +606,7 @@ def _remove_unseen_reference(ctx: _Context, kinds: set[str]) -> None:
     with transaction.atomic():
         for kind in kinds:
             for spec in REFERENCE_KINDS[kind]:
-                delete(spec.model.objects.filter(stale), ctx.counts)
+                delete(spec.objects.filter(stale), ctx.counts)
         if "markets" in kinds:
             _delete_marketless(ctx, Product.objects.all())
 

@@ -68,11 +68,11 @@ class Spec:
         self.also_write = also_write or {}
         self.bookkeeping = bookkeeping
         opts = model._meta
-        self.name: str = opts.model_name
+        self.name = str(opts.model_name)
         self.read = tuple(dict.fromkeys(("pk", "last_seen_run", *key, *fields)))
         self.written = tuple(dict.fromkeys((*key, *fields, *self.also_write, "last_seen_run")))
-        self.columns = [opts.get_field(a).column for a in self.written]
-        self.key_columns = [opts.get_field(a).column for a in key]
+        self.columns = [_concrete(model, a).column for a in self.written]
+        self.key_columns = [_concrete(model, a).column for a in key]
         self.update_columns = [c for c in self.columns if c not in self.key_columns]
         # Values the database driver cannot take as they are (JSON, datetimes, decimals) go
         # through the field, as the ORM would send them.
@@ -90,6 +90,17 @@ class Spec:
             for a in fields
             if isinstance(f := opts.get_field(a), models.CharField) and f.max_length
         }
+
+    @property
+    def objects(self) -> models.QuerySet[Any]:
+        """Every row of the model (as ``model.objects.all()``)."""
+        return self.model._default_manager.all()
+
+
+def _concrete(model: type[models.Model], attname: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(attname)
+    assert isinstance(field, models.Field), f"{model.__name__}.{attname} is not a column"
+    return field
 
 
 class Counts:
@@ -183,15 +194,17 @@ def _insert_or_update(spec: Spec, rows: list[Row], mark: int) -> None:
         values.append(line)
     quote = connection.ops.quote_name
     # Only identifiers from the model's own metadata go into the text; values are parameters.
-    table, columns = quote(spec.model._meta.db_table), ", ".join(map(quote, spec.columns))
+    table = quote(spec.model._meta.db_table)
+    columns = ", ".join(quote(column) for column in spec.columns)
     tail = " " + connection.ops.on_conflict_suffix_sql(
         spec.columns, OnConflict.UPDATE, spec.update_columns, spec.key_columns
     )
     if connection.vendor == "postgresql":
         # One array per column: a short statement whatever the row count, which the driver
         # and the server parse once instead of a placeholder per value.
-        opts = spec.model._meta
-        arrays = ", ".join(f"%b::{opts.get_field(a).db_type(connection)}[]" for a in spec.written)
+        arrays = ", ".join(
+            f"%b::{_concrete(spec.model, a).db_type(connection)}[]" for a in spec.written
+        )
         sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){tail}"  # noqa: S608
         _execute_bound(sql, [list(column) for column in zip(*values, strict=True)])
         return
@@ -213,7 +226,7 @@ def _execute_bound(sql: str, params: list[Any]) -> None:
     from psycopg import Cursor  # PostgreSQL only
 
     connection.ensure_connection()
-    raw = Cursor(connection.connection)
+    raw: Any = Cursor(connection.connection)
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     with wrap(raw) as cursor:
         cursor.execute(sql, params)

@@ -326,6 +326,7 @@ class CentraClient:
             )
             self._sleep(seconds)
             waited += seconds
+        assert outcome.error is not None
         raise outcome.error from outcome.cause
 
     def get(self, path_template: str, **options: Unpack[CallOptions]) -> CentraResponse:
@@ -379,13 +380,15 @@ class CentraClient:
         except httpx.HTTPError as exc:
             call.log(logging.WARNING, type(exc).__name__, started, attempt)
             detail = self._redact(str(exc))[:200]
-            error = CentraUnavailable(
+            unreachable = CentraUnavailable(
                 f"Centra unreachable on {call.method} {call.path_template}: "
                 f"{type(exc).__name__}{': ' + detail if detail else ''}"
             )
             transient = isinstance(exc, _TRANSIENT_ERRORS)
             return _Outcome(
-                error=error, cause=exc, wait=self._backoff_wait(attempt) if transient else None
+                error=unreachable,
+                cause=exc,
+                wait=self._backoff_wait(attempt) if transient else None,
             )
 
         status = response.status_code
@@ -399,6 +402,7 @@ class CentraClient:
             return _Outcome(response=CentraResponse(status, body, token, sent_token))
 
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        error: CentraError
         if status < 400 or body is None:
             error = self._unreadable_answer(call, status, retry_after)
         else:

@@ -146,6 +146,10 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _items(product: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for item in product.get("items") or [] if isinstance(item, dict)]
 
@@ -216,7 +220,7 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
             )
     relations = [r for r in product.get("relatedProducts") or [] if isinstance(r, dict)]
     full = [r for r in relations if r.get("uri")]  # only full objects make a card
-    media = product.get("media") if isinstance(product.get("media"), dict) else {}
+    media = _dict(product.get("media"))
     sizes = tuple(_size(item) for item in _items(product))
     gallery = tuple(
         GalleryImage(url, url, url, card.name)
@@ -250,7 +254,7 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
 
 
 def category_from_centra(answer: dict[str, Any], ctx: ShopperContext) -> CategoryPage:
-    data = answer.get("category") if isinstance(answer.get("category"), dict) else {}
+    data = _dict(answer.get("category"))
     uri = _str(data.get("uri"))
     names = _names(data.get("name")) or [uri.rsplit("/", 1)[-1]]
     index = category_index(ctx)

@@ -25,13 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+
+from storefront.shopper import ShopRequest
 
 SESSION_KEY: Final = "routing.preview_until"
 QUERY_FLAG: Final = "preview"
@@ -45,6 +47,13 @@ class PreviewLinkInvalid(Exception):
 @dataclass(frozen=True, slots=True)
 class PreviewState:
     until: datetime
+
+
+class PageRequest(ShopRequest):
+    """A catalog page's request: the shopper context, and the preview state
+    :func:`preview_aware` puts on it (for type checkers)."""
+
+    preview: PreviewState | None
 
 
 def link_max_age() -> int:
@@ -138,9 +147,10 @@ def preview_aware(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.preview = preview_state(request)
-        response = view(request, *args, **kwargs)
-        if request.preview is not None:
+        page_request = cast(PageRequest, request)
+        page_request.preview = preview_state(request)
+        response = view(page_request, *args, **kwargs)
+        if page_request.preview is not None:
             mark_private(response)
         return response
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.safestring import SafeString
 
 from catalog.categories import CategoryPage
@@ -27,6 +27,7 @@ from catalog.selectors import ProductDetail, home_sections, search_products
 from routing import page_cache
 from routing.cms import Article
 from routing.live import page_size
+from routing.preview import PageRequest
 from routing.resolve import home_article
 from routing.seo import breadcrumb_jsonld, product_jsonld
 from storefront.meta import SITE_NAME, PageMeta, page_meta
@@ -45,7 +46,7 @@ class PageLinks:
     num_pages: int
 
 
-def page_links(request: HttpRequest, listing: Listing) -> PageLinks:
+def page_links(request: PageRequest, listing: Listing) -> PageLinks:
     def url(query: str | None) -> str | None:
         return None if query is None else request.path + ("" if query == "?" else query)
 
@@ -60,12 +61,12 @@ class PageHead:
     html: SafeString  # draw_head(meta)
 
 
-def _origin(request: HttpRequest) -> str:
+def _origin(request: PageRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
 def _page_head(
-    request: HttpRequest,
+    request: PageRequest,
     cacheable: bool,
     parts: tuple[Any, ...],
     make_meta: Callable[[], PageMeta],
@@ -85,7 +86,7 @@ def _page_head(
 def _cached(
     cacheable: bool,
     kind: str,
-    request: HttpRequest,
+    request: PageRequest,
     parts: tuple[Any, ...],
     compute: Callable[[], T],
 ) -> T:
@@ -108,7 +109,7 @@ class ListingBody:
 
 
 def _listing_body(
-    request: HttpRequest,
+    request: PageRequest,
     cacheable: bool,
     parts: tuple[Any, ...],
     template: str,
@@ -138,7 +139,7 @@ def _listing_parts(asked: ListingRequest) -> tuple[Any, ...]:
     return (tuple(asked.filters.to_query()), asked.sort, asked.page, page_size())
 
 
-def render_home(request: HttpRequest) -> HttpResponse:
+def render_home(request: PageRequest) -> HttpResponse:
     ctx = request.shopper
     public = request.preview is None
     article = home_article(ctx, preview=not public)
@@ -158,7 +159,7 @@ def render_home(request: HttpRequest) -> HttpResponse:
     return render_page(request, "home.html", context)
 
 
-def render_search(request: HttpRequest, q: str) -> HttpResponse:
+def render_search(request: PageRequest, q: str) -> HttpResponse:
     """Results for ``q`` (already normalised) with the query string's filters, sort and page."""
     asked = parse_listing_query(request.GET)
     template = "shop/parts/search_body.html"
@@ -202,7 +203,7 @@ class ProductParts:
 
 
 def render_product(
-    request: HttpRequest, detail: ProductDetail, *, cacheable: bool = True, **flags: bool
+    request: PageRequest, detail: ProductDetail, *, cacheable: bool = True, **flags: bool
 ) -> HttpResponse:
     context: dict[str, Any] = {"product": detail, "card": detail.card, **flags}
     parts = _product_parts(request, detail, cacheable, context)
@@ -210,7 +211,7 @@ def render_product(
     return render_page(request, "shop/product.html", context)
 
 
-def _product_meta(request: HttpRequest, detail: ProductDetail) -> PageMeta:
+def _product_meta(request: PageRequest, detail: ProductDetail) -> PageMeta:
     absolute = request.build_absolute_uri
     return page_meta(
         request,
@@ -227,7 +228,7 @@ def _product_meta(request: HttpRequest, detail: ProductDetail) -> PageMeta:
 
 
 def _product_parts(
-    request: HttpRequest, detail: ProductDetail, cacheable: bool, context: dict[str, Any]
+    request: PageRequest, detail: ProductDetail, cacheable: bool, context: dict[str, Any]
 ) -> ProductParts:
     """The cacheable parts of a product page, around the live add-to-cart block."""
 
@@ -247,7 +248,7 @@ def _product_parts(
     return _cached(cacheable, "product-page", request, parts, build)
 
 
-def _local_listing(request: HttpRequest, category: CategoryPage, asked: ListingRequest) -> Listing:
+def _local_listing(request: PageRequest, category: CategoryPage, asked: ListingRequest) -> Listing:
     return list_products(
         request.shopper,
         category=category,
@@ -259,7 +260,7 @@ def _local_listing(request: HttpRequest, category: CategoryPage, asked: ListingR
 
 
 def render_category(
-    request: HttpRequest,
+    request: PageRequest,
     category: CategoryPage,
     listing: Listing | None = None,
     *,
@@ -305,7 +306,7 @@ def render_category(
     return render_page(request, "shop/page.html", context)
 
 
-def render_article(request: HttpRequest, article: Article, **flags: bool) -> HttpResponse:
+def render_article(request: PageRequest, article: Article, **flags: bool) -> HttpResponse:
     meta = page_meta(
         request,
         title=article.meta_title or article.title,

@@ -13,9 +13,10 @@ Centra is never asked.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -43,51 +44,60 @@ def crawler_context(ref: Reference, language: str) -> ShopperContext:
     return build_context(ref, country=country, language=language)
 
 
-class _LanguageSitemap(Sitemap):
+Row = Mapping[str, Any]
+
+
+if TYPE_CHECKING:
+    _Sitemap = Sitemap[Row]
+else:  # Django's Sitemap is generic only in its type stubs
+    _Sitemap = Sitemap
+
+
+class _LanguageSitemap(_Sitemap):
     def __init__(self, ctx: ShopperContext) -> None:
         self.ctx = ctx
+        self.limit = page_size()
 
-    @property
-    def limit(self) -> int:  # type: ignore[override]
-        return page_size()
+    def items(self) -> QuerySet[Any, Row]:
+        raise NotImplementedError
 
     @cached_property
-    def paginator(self) -> Paginator:  # type: ignore[override]
+    def paginator(self) -> Paginator[Row]:
         # Django builds a new paginator (and counts again) on every access.
-        return Paginator(self._items(), self.limit)
+        return Paginator(self.items(), self.limit)
 
 
 class ProductSitemap(_LanguageSitemap):
     changefreq = "daily"
 
-    def items(self) -> QuerySet[Product]:
+    def items(self) -> QuerySet[Product, Row]:
         return (
             Product.objects.filter(in_market(self.ctx))
             .order_by("id")
             .values("id", "uri", "category__uri", "modified_at")
         )
 
-    def location(self, item: dict[str, Any]) -> str:
+    def location(self, item: Row) -> str:
         return self.ctx.url(product_path(item["category__uri"], item["uri"]))
 
-    def lastmod(self, item: dict[str, Any]) -> datetime | None:
+    def lastmod(self, item: Row) -> datetime | None:
         return item["modified_at"]
 
 
 class CategorySitemap(_LanguageSitemap):
     changefreq = "daily"
 
-    def items(self) -> QuerySet[Category]:
+    def items(self) -> QuerySet[Category, Row]:
         return Category.objects.order_by("sort_order", "id").values("id", "uri")
 
-    def location(self, item: dict[str, Any]) -> str:
+    def location(self, item: Row) -> str:
         return self.ctx.url(category_path(item["uri"]))
 
 
-def sections() -> dict[str, Sitemap]:
+def sections() -> dict[str, _LanguageSitemap]:
     ref = get_reference()
     codes = sorted(ref.languages, key=lambda code: (code != ref.default_language, code))
-    found: dict[str, Sitemap] = {}
+    found: dict[str, _LanguageSitemap] = {}
     for code in codes:
         ctx = crawler_context(ref, code)
         found[f"categories-{code}"] = CategorySitemap(ctx)
@@ -99,13 +109,13 @@ def sections() -> dict[str, Sitemap]:
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     maps = sections()
     if sum(m.paginator.count for m in maps.values()) <= page_size():
-        return sitemap_views.sitemap(request, sitemaps=maps)
-    return sitemap_views.index(request, sitemaps=maps, sitemap_url_name="sitemap-section")
+        return sitemap_views.sitemap(request, sitemaps={**maps})
+    return sitemap_views.index(request, sitemaps={**maps}, sitemap_url_name="sitemap-section")
 
 
 @require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
-    return sitemap_views.sitemap(request, sitemaps=sections(), section=section)
+    return sitemap_views.sitemap(request, sitemaps={**sections()}, section=section)
 
 
 @require_safe

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.listing import parse_listing_query
 from routing import preview
+from routing.preview import PageRequest
 from routing.renderers import (
     render_article,
     render_category,
@@ -56,20 +56,20 @@ SEARCH_MAX_LENGTH = 200
 
 @require_safe
 @preview.preview_aware
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PageRequest) -> HttpResponse:
     return render_home(request)
 
 
 @require_safe
 @preview.preview_aware
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: PageRequest) -> HttpResponse:
     q = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     return render_search(request, q)
 
 
 @require_safe
 @preview.preview_aware
-def serve(request: HttpRequest, path: str) -> HttpResponse:
+def serve(request: PageRequest, path: str) -> HttpResponse:
     """Any path no other route claims: a product, category or CMS page, or a friendly 404."""
     page = parse_listing_query(request.GET).page
     in_preview = request.preview is not None
@@ -80,7 +80,7 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     return response
 
 
-def before_render(request: HttpRequest, resolution: Resolution) -> HttpResponse | None:
+def before_render(request: PageRequest, resolution: Resolution) -> HttpResponse | None:
     """The one place where a resolved path may be answered by something else than its page."""
     if resolution.kind == REDIRECT:
         query = request.META.get("QUERY_STRING", "")
@@ -98,7 +98,7 @@ def before_render(request: HttpRequest, resolution: Resolution) -> HttpResponse 
     return None
 
 
-def _flags(request: HttpRequest, resolution: Resolution) -> dict[str, bool]:
+def _flags(request: PageRequest, resolution: Resolution) -> dict[str, bool]:
     return {
         # Only public pages from the local catalog go through the page cache.
         "cacheable": request.preview is None and resolution.source == LOCAL,
@@ -107,24 +107,24 @@ def _flags(request: HttpRequest, resolution: Resolution) -> dict[str, bool]:
     }
 
 
-def _product(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+def _product(request: PageRequest, resolution: Resolution) -> HttpResponse:
     assert resolution.product is not None
     return render_product(request, resolution.product, **_flags(request, resolution))
 
 
-def _category(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+def _category(request: PageRequest, resolution: Resolution) -> HttpResponse:
     assert resolution.category is not None
     return render_category(
         request, resolution.category, resolution.listing, **_flags(request, resolution)
     )
 
 
-def _article(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+def _article(request: PageRequest, resolution: Resolution) -> HttpResponse:
     assert resolution.article is not None
     return render_article(request, resolution.article, **_flags(request, resolution))
 
 
-RENDERERS: dict[str, Callable[[HttpRequest, Resolution], HttpResponse]] = {
+RENDERERS: dict[str, Callable[[PageRequest, Resolution], HttpResponse]] = {
     PRODUCT: _product,
     CATEGORY: _category,
     CMS: _article,
@@ -135,7 +135,7 @@ RENDERERS: dict[str, Callable[[HttpRequest, Resolution], HttpResponse]] = {
 
 
 @require_POST
-def switch_shopper_location(request: HttpRequest) -> HttpResponseRedirect:
+def switch_shopper_location(request: PageRequest) -> HttpResponseRedirect:
     """Apply the shopper's choice and send them back to the same page in the chosen language;
     on a refusal, back to the page as it was, with the reason."""
     wanted = request.POST.get("next")
@@ -157,7 +157,7 @@ def switch_shopper_location(request: HttpRequest) -> HttpResponseRedirect:
 
 @staff_member_required
 @require_safe
-def preview_link(request: HttpRequest) -> HttpResponse:
+def preview_link(request: PageRequest) -> HttpResponse:
     """Staff make a link that lets someone without a staff account preview a page."""
     path = preview.safe_path(request.GET.get("path", "")) if request.GET.get("path") else ""
     context: dict[str, object] = {
@@ -174,7 +174,7 @@ def preview_link(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def preview_open(request: HttpRequest) -> HttpResponse:
+def preview_open(request: PageRequest) -> HttpResponse:
     """Open a preview link: preview for this browser session until the link expires."""
     try:
         path, until = preview.read_link_token(request.GET.get("t", ""))
@@ -187,7 +187,7 @@ def preview_open(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def preview_exit(request: HttpRequest) -> HttpResponse:
+def preview_exit(request: PageRequest) -> HttpResponse:
     preview.revoke(request)
     target = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -13,7 +13,7 @@ request; the template renders those live around the cached parts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalog.categories import category_tree
 from catalog.reference import get_reference, memoized
-from storefront.shopper import language_alternates
+from storefront.shopper import ShopRequest, language_alternates
 
 OPTIONS_TEMPLATE = "includes/switcher_options.html"
 NAV_TEMPLATE = "shop/parts/nav.html"
@@ -82,10 +82,11 @@ def shopper(request: HttpRequest) -> dict[str, Any]:
     ctx = getattr(request, "shopper", None)
     if ctx is None:
         return {}
-    return {"shopper": ctx, "shopper_switcher": SimpleLazyObject(lambda: switcher(request))}
+    shop_request = cast(ShopRequest, request)
+    return {"shopper": ctx, "shopper_switcher": SimpleLazyObject(lambda: switcher(shop_request))}
 
 
-def switcher(request: HttpRequest) -> Switcher:
+def switcher(request: ShopRequest) -> Switcher:
     ctx = request.shopper
     action, options = _cached_parts(ctx.country, ctx.language)
     return Switcher(request, action=action, next=request.get_full_path(), options=options)
@@ -135,7 +136,7 @@ def _reverse_action() -> str | None:
 # -- the category navigation -----------------------------------------------------------------
 
 
-def navigation(request: HttpRequest) -> dict[str, Any]:
+def navigation(request: ShopRequest) -> dict[str, Any]:
     """The header's links in the shopper's language: ``nav_categories``, ``home_url``,
     ``search_url`` and the rendered ``nav``."""
     ctx = request.shopper
@@ -146,7 +147,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return memoized(key, lambda: _build_navigation(request))
 
 
-def _build_navigation(request: HttpRequest) -> dict[str, Any]:
+def _build_navigation(request: ShopRequest) -> dict[str, Any]:
     ctx = request.shopper
     links = {
         "nav_categories": category_tree(ctx),

@@ -24,7 +24,6 @@ class CorrelationIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Correlation-ID", "")
         correlation_id = incoming if _VALID_ID.match(incoming) else new_correlation_id()
-        request.correlation_id = correlation_id
         token = set_correlation_id(correlation_id)
         try:
             response = self.get_response(request)

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from storefront.chrome import navigation
 from storefront.meta import PageMeta
+from storefront.shopper import ShopRequest
 
 HEAD_TEMPLATE = "shop/parts/head.html"
 
 
 def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+    request: ShopRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     """Render with what every shop page shows: the navigation, in the shopper's language, and
     the ``<head>`` tags of the page's ``meta`` (unless the view brings them rendered)."""
@@ -32,7 +33,7 @@ def render_page(
     return render(request, template, context, status=status)
 
 
-def draw(request: HttpRequest, template: str, context: dict[str, Any]) -> SafeString:
+def draw(request: ShopRequest, template: str, context: dict[str, Any]) -> SafeString:
     """A part of a page (a body, a listing), rendered with the navigation's links at hand."""
     full = {**context, **navigation(request)}
     return mark_safe(render_to_string(template, full, request))  # noqa: S308 (our template)

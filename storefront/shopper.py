@@ -44,6 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -65,6 +66,12 @@ _REDIRECTING_METHODS = frozenset({"GET", "HEAD"})
 _LANGUAGE_LIKE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
 
 
+class ShopRequest(HttpRequest):
+    """A request as views see it after :class:`ShopperContextMiddleware` (for type checkers)."""
+
+    shopper: ShopperContext
+
+
 class ShopperContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -78,7 +85,8 @@ class ShopperContextMiddleware:
                 return redirect
         # Resolved on first use: a request that never looks (health probes, static files, the
         # admin) pays nothing, not even the session read.
-        request.shopper = SimpleLazyObject(partial(resolve_context, request, language=language))
+        lazy = SimpleLazyObject(partial(resolve_context, request, language=language))
+        cast(ShopRequest, request).shopper = cast(ShopperContext, lazy)
         return self.get_response(request)
 
     def _take_prefix(self, request: HttpRequest) -> tuple[str | None, HttpResponse | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+
 from tests.processes import BASE_DIR, run_python
 
 _SHOW_SETTINGS = """

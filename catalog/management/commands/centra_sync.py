@@ -126,7 +126,7 @@ def status_table(runs: list[SyncRun]) -> str:
     if not runs:
         return "No sync has run yet."
     header = ("#", "kind", "trigger", "status", "started", "duration", "calls", *_KINDS, "note")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     for run in runs:
         totals = [str(sum(c.get(kind, 0) for c in run.counts.values())) for kind in _KINDS]
         note = (run.error or run.notes).replace("\n", " ")
