@@ -22,7 +22,7 @@ Row = dict[str, Any]
 
 _FOUR_PLACES = Decimal("0.0001")
 
-# Top-level Product keys Centra documents (Part A 3.1 of the API notes). Anything else is a
+# Top-level Product keys Centra documents (docs/centra.md#products). Anything else is a
 # custom attribute ("swatch", "pr_material", ...) and goes into Product.attributes. Documented
 # keys the local model has no column for (size charts, bundles, subscriptions, per-context
 # prices...) are dropped rather than mistaken for attributes.

@@ -2,7 +2,7 @@
 
 Centra's item ``stock`` is ``"yes"``, ``"no"``, ``"few"``, ``"preorder"``, ``"infinite"`` or a
 number (sent as a number or as text); which of these a store sends is a setting of its Checkout
-API plugin (see ``docs/centra.md``). A number counts what is left, so zero and anything below it
+API plugin (``docs/centra.md#stock``). A number counts what is left, so zero and anything below it
 (overselling can push it negative) is out of stock. A missing or empty answer says nothing is
 known: not in stock. Preorder counts as available (it can be bought now, as Centra's own
 ``onlyAvailable`` filter has it). Any other word is taken as in stock: Centra checks stock again

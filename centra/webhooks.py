@@ -1,4 +1,4 @@
-"""Centra's webhooks, receiving side: the signature and the payload (contract Part B, 1).
+"""Centra's webhooks, receiving side: the signature and the payload (docs/centra.md#webhooks).
 
 Centra POSTs ``application/x-www-form-urlencoded`` with one field, ``payload``, holding compact
 JSON such as ``{"products":["12"]}``, and signs it with

@@ -1,6 +1,6 @@
 """Preview mode: who may see unpublished content, and the signed links that let others in.
 
-Rules (the issue's "Preview mode", decided where it is silent):
+Rules (Centra documents no preview; docs/centra.md#project-decisions says what we send):
 
 - A **staff** user (Django staff session) turns preview on with ``?preview=1`` on any page.
 - Anyone holding a **preview link** made by staff (``/preview/?path=...``) gets preview for the

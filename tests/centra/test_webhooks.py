@@ -1,4 +1,4 @@
-"""Verifying Centra's webhook signature and parsing its payload (contract Part B, 1.3-1.5)."""
+"""Verifying Centra's webhook signature and parsing its payload (docs/centra.md#webhooks)."""
 
 from __future__ import annotations
 
