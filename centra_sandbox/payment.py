@@ -23,7 +23,7 @@ does.
 
 ``POST payment`` refuses, all in one 406 body: no items (``selection``), a not-shippable
 country (``country``), no shipping method, missing or non-absolute return/failed pages,
-``termsAndConditions`` not true (``"must be true"``), required address fields
+``termsAndConditions`` not accepted (``"must be true"``), required address fields
 (``"address.email": "required"``) and a shipping destination other than the selection's country.
 An unknown method is 404 ``{"paymentMethod": "not found"}``. Accepted address fields are stored on
 the selection before the stock check, which answers 410 with ``unavailable`` and the envelope.

@@ -63,13 +63,16 @@ def _clean_address(value: Any, prefix: str, fields: tuple[str, ...]) -> dict[str
     return cleaned
 
 
-def _truthy_terms(value: Any) -> bool:
-    # The order-flow example sends the string "true".
+def _terms_accepted(value: Any) -> bool:
+    """Whether a ``termsAndConditions`` value means "accepted": JSON ``true``, the string
+    ``"true"`` (Centra's own order-flow example sends it), or ``1``/``"1"`` (an HTML checkbox
+    posted through a form). Anything else, whatever its type, is simply not accepted: ``POST
+    payment`` then answers ``"must be true"``, never a type error."""
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
-        return value == "true"
-    raise ApiError(400, {"termsAndConditions": "must be a boolean"})
+    if isinstance(value, int):
+        return value == 1
+    return value in ("true", "1")
 
 
 def clean_payment_fields(
@@ -94,7 +97,7 @@ def clean_payment_fields(
             raise ApiError(400, {"newsletter": "must be a boolean"})
         extra["newsletter"] = body["newsletter"]
     if "termsAndConditions" in body:
-        extra["termsAndConditions"] = _truthy_terms(body["termsAndConditions"])
+        extra["termsAndConditions"] = _terms_accepted(body["termsAndConditions"])
     if "additionalNotes" in body:
         notes = body["additionalNotes"]
         if not isinstance(notes, str):

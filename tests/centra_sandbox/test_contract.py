@@ -1484,6 +1484,35 @@ def test_payment_refusals_use_documented_keys(shop: Sandbox, shopper: httpx.Clie
     assert set(body) == {"token", "errors"}
 
 
+@covers("POST payment")
+@pytest.mark.parametrize("accepted", [True, "true", 1, "1"], ids=repr)
+def test_terms_accepted_as_json_or_as_a_posted_checkbox(
+    shop: Sandbox, shopper: httpx.Client, accepted: Any
+) -> None:
+    cart(shopper)
+
+    body = checkout_body("sandbox-redirect", termsAndConditions=accepted)
+
+    answers(shopper.post("payment", json=body), 200, REDIRECT_ACTION)
+
+
+@covers("POST payment", "PUT payment-fields")
+@pytest.mark.parametrize("refused", [False, "false", 0, "0", "", None, "maybe", 2], ids=repr)
+def test_terms_not_accepted_is_the_documented_error_never_a_type_error(
+    shop: Sandbox, shopper: httpx.Client, refused: Any
+) -> None:
+    cart(shopper)
+    # Missing (None drops the key) or any value that does not mean "accepted".
+    stored = shopper.put("payment-fields", json={"termsAndConditions": refused})
+
+    sent = shopper.post("payment", json=checkout_body("sandbox-form", termsAndConditions=refused))
+    kept = shopper.post("payment", json=checkout_body("sandbox-form", termsAndConditions=None))
+
+    answers(stored, 200, SELECTION_RESPONSE)
+    for response in (sent, kept):
+        answers_error(response, 406, {"termsAndConditions": "must be true"}, exact=True)
+
+
 @covers("PUT countries/{country}", "POST payment")
 def test_not_shippable_country_blocks_payment(shop: Sandbox, shopper: httpx.Client) -> None:
     cart(shopper)

@@ -829,7 +829,6 @@ def test_payment_fields_are_stored_on_the_selection(shop: Sandbox, shopper: http
         ({"address": {"email": 5}}, 400, {"address.email": "must be a string"}),
         ({"address": {"newsletter": "yes"}}, 400, {"address.newsletter": "must be a boolean"}),
         ({"shippingAddress": []}, 400, {"shippingAddress": "must be an object"}),
-        ({"termsAndConditions": "maybe"}, 400, {"termsAndConditions": "must be a boolean"}),
         ({"newsletter": 1}, 400, {"newsletter": "must be a boolean"}),
         (
             {"address": {"firstName": "A" * 256, "city": "B" * 300}},
