@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from centra_sandbox.http import ApiError, Call, api
+from centra_sandbox.http import ApiError, Call, api, selector
 from centra_sandbox.selections.checkout_fields import clean_payment_fields
 from centra_sandbox.selections.envelope import selection_response
 from centra_sandbox.selections.lines import (
@@ -283,8 +283,8 @@ def put_country(call: Call) -> dict[str, Any]:
     db = call.db
     country = find_country(db, call.params["country"])
     language = None
-    if "language" in call.body:
-        language = find_language(db, call.body["language"])["code"]
+    if (wanted := selector(call.body, "language")) is not None:
+        language = find_language(db, wanted)["code"]
     move_to_country(db, call.selection_id, country, language=language)
     return selection_response(call)
 

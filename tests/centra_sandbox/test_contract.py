@@ -1057,6 +1057,47 @@ def test_categories_for_a_context_with_the_secret(server: httpx.Client) -> None:
     answers(server.post("categories", json=body), 200, {"token": TOKEN, "categories": [CATEGORY]})
 
 
+@covers("PUT selection", "POST products", "POST uri", "POST categories")
+@pytest.mark.parametrize("empty", ["", None], ids=repr)
+def test_empty_selectors_fall_back_to_the_session(
+    shop: Sandbox, server: httpx.Client, empty: str | None
+) -> None:
+    session = answers(server.put("selection", json={"country": "DE"}), 200, SELECTION_RESPONSE)
+    server.headers["API-token"] = session["token"]
+    blank = {"language": empty, "market": empty, "pricelist": empty}
+
+    listed = server.post("products", json={**blank, "products": [9001]})
+    routed = server.post("uri", json={**blank, "uri": "test-9001", "for": ["product"]})
+    categories = server.post("categories", json=blank)
+    kept = server.put("selection", json={**blank, "country": empty})
+
+    [product] = answers(listed, 200, PRODUCT_LIST)["products"]
+    assert (product["name"], product["priceAsNumber"]) == ("Test product 9001 (de)", 30)
+    assert answers(routed, 200, {"found": Exactly("product"), "product": PRODUCT})["product"][
+        "name"
+    ] == ("Test product 9001 (de)")
+    [first, *_] = answers(categories, 200, {"token": TOKEN, "categories": [CATEGORY]})["categories"]
+    assert first["name"] == ["Damen"]
+    location = answers(kept, 200, SELECTION_RESPONSE)["location"]
+    assert (location["country"], location["pricelist"], location["language"]["language"]) == (
+        "DE",
+        2,
+        "de",
+    )
+
+
+@covers("POST products")
+def test_empty_selectors_without_a_session_are_the_store_defaults(
+    shop: Sandbox, server: httpx.Client
+) -> None:
+    blank = {"language": "", "market": "", "pricelist": "", "products": [9001]}
+
+    listed = server.post("products", json=blank, headers={"API-token": "none"})
+
+    [product] = answers(listed, 200, {**PRODUCT_LIST, "token": Opt(None)})["products"]
+    assert (product["name"], product["price"]) == ("Test product 9001 (en)", "300.00 SEK")
+
+
 @covers("GET brands")
 def test_brands(shopper: httpx.Client) -> None:
     body = answers(shopper.get("brands"), 200, {"token": TOKEN, "brands": [BRAND]})

@@ -597,12 +597,15 @@ def test_country_change_takes_an_optional_language(shop: Sandbox, shopper: httpx
     refused = shopper.put("countries/DE", json={"language": "xx"})
     after_refusal = selection_of(shop, shopper)
     accepted = shopper.put("countries/DE", json={"language": "sv"})
+    blank = shopper.put("countries/AT", json={"language": ""})
 
     assert refused.status_code == 404
     assert refused.json()["errors"] == {"language": "not found"}
     assert after_refusal == before
     assert accepted.json()["selection"]["language"] == "sv"
     assert accepted.json()["location"]["country"] == "DE"
+    # A blank language is not sent: the country's own applies.
+    assert blank.json()["selection"]["language"] == "de"
 
 
 def test_not_shippable_country_has_no_shipping(shop: Sandbox, shopper: httpx.Client) -> None:
