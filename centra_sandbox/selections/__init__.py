@@ -64,14 +64,11 @@ from centra_sandbox.selections.checkout_fields import (
 )
 from centra_sandbox.selections.envelope import (
     context_json,
-    language_json,
-    language_list,
     location_json,
     logged_in_json,
     payment_methods_json,
     selection_response,
     session_customer,
-    shippable_countries,
     shipping_methods_json,
 )
 from centra_sandbox.selections.lines import (
@@ -158,8 +155,6 @@ __all__ = [
     "find_voucher",
     "fresh_selection",
     "item_json",
-    "language_json",
-    "language_list",
     "load_selection",
     "location_json",
     "logged_in_json",
@@ -181,7 +176,6 @@ __all__ = [
     "selection_response",
     "session_customer",
     "set_line_quantity",
-    "shippable_countries",
     "shipping_methods_json",
     "shipping_options",
     "shortages_at_checkout",

@@ -16,39 +16,7 @@ from centra_sandbox.selections.methods import payment_methods
 from centra_sandbox.selections.place import Place, dec
 from centra_sandbox.selections.pricing import Priced, price_selection
 from centra_sandbox.selections.selection_json import selection_json
-
-
-def language_json(row: sqlite3.Row) -> dict[str, Any]:
-    return {"language": row["code"], "name": row["name"], "default": bool(row["is_default"])}
-
-
-def language_list(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    rows = db.execute("SELECT * FROM languages ORDER BY name, code").fetchall()
-    return [language_json(row) for row in rows]
-
-
-def shippable_countries(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    """``countries`` of the envelope (CountryShippable): shippable ones, states where they exist."""
-    states: dict[str, list[dict[str, str]]] = {}
-    for row in db.execute("SELECT country, code, name FROM states ORDER BY name").fetchall():
-        states.setdefault(row["country"], []).append({"state": row["code"], "name": row["name"]})
-    rows = db.execute(
-        "SELECT c.*, p.currency FROM countries c JOIN pricelists p ON p.id = c.pricelist "
-        "WHERE c.ship_to = 1 ORDER BY c.name"
-    ).fetchall()
-    countries = []
-    for row in rows:
-        country = {
-            "country": row["code"],
-            "name": row["name"],
-            "eu": bool(row["eu"]),
-            "language": row["language"],
-            "currency": row["currency"],
-        }
-        if row["code"] in states:
-            country["states"] = states[row["code"]]
-        countries.append(country)
-    return countries
+from centra_sandbox.settings_json import countries_json, language_json, languages_json
 
 
 def location_json(db: sqlite3.Connection, place: Place) -> dict[str, Any]:
@@ -118,8 +86,8 @@ def session_customer(call: Call) -> int | None:
 def context_json(call: Call, place: Place) -> dict[str, Any]:
     """``languages``, ``countries``, ``location`` and ``loggedIn?``: what every envelope shares."""
     body: dict[str, Any] = {
-        "languages": language_list(call.db),
-        "countries": shippable_countries(call.db),
+        "languages": languages_json(call.db),
+        "countries": countries_json(call.db),
         "location": location_json(call.db, place),
     }
     customer = logged_in_json(call.db, session_customer(call))

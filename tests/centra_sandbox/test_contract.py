@@ -855,6 +855,29 @@ def test_all_countries_need_the_secret_and_add_ship_to_market_and_pricelist(
     assert_shape(shopper.get("countries/all").json(), ERROR)
 
 
+@covers("GET countries", "GET countries/all", "GET selection")
+def test_countries_with_states_carry_them_in_every_country_list(
+    server: httpx.Client, shopper: httpx.Client
+) -> None:
+    with_states = {**COUNTRY_SHIPPABLE, "states": [{"state": str, "name": str}]}
+
+    lists = {
+        "countries": answers(shopper.get("countries"), 200, {"countries": [COUNTRY_SHIPPABLE]}),
+        "countries/all": answers(server.get("countries/all"), 200, {"countries": [dict]}),
+        "selection": answers(shopper.get("selection"), 200, SELECTION_RESPONSE),
+    }
+
+    for where, body in lists.items():
+        countries = {c["country"]: c for c in body["countries"]}
+        assert {code for code, c in countries.items() if "states" in c} == {"US", "CA"}, where
+        for code in ("US", "CA"):
+            assert_shape(countries[code], with_states)
+        us_states = {s["state"] for s in countries["US"]["states"]}
+        assert len(us_states) == 51, where  # the fifty states and the District of Columbia
+        assert {"CA", "NY", "OH", "DC"} <= us_states
+        assert {"ON", "QC", "BC"} <= {s["state"] for s in countries["CA"]["states"]}
+
+
 @covers("GET languages")
 def test_languages_sorted_by_name(shopper: httpx.Client) -> None:
     body = answers(shopper.get("languages"), 200, {"token": TOKEN, "languages": [LANGUAGE]})

@@ -526,6 +526,18 @@ def test_us_state_adds_its_sales_tax_on_top(shop: Sandbox, shopper: httpx.Client
     assert body["selection"]["items"][0]["priceEachWithoutTax"] == "$ 40.00 USD"
 
 
+@pytest.mark.parametrize(("path", "percent"), [("us/states/oh", 6), ("ca/states/on", 5)])
+def test_a_state_without_a_rate_of_its_own_is_taxed_at_its_country_rate(
+    shop: Sandbox, shopper: httpx.Client, path: str, percent: int
+) -> None:
+    shopper.put(f"countries/{path}")
+
+    body = shopper.post("items/9001-1").json()
+
+    assert body["location"]["state"] == path[-2:].upper()
+    assert body["selection"]["totals"]["taxPercent"] == percent
+
+
 def test_euro_country_formats_money_and_includes_its_tax(
     shop: Sandbox, shopper: httpx.Client
 ) -> None:
