@@ -21,13 +21,16 @@ for a paid payment returns the same order (200). A stock shortage at that point 
 ``unavailable`` and ``cancellation`` and cuts the selection, as aggressive overselling prevention
 does.
 
-``POST payment`` refuses, all in one 406 body: no items (``selection``), a not-shippable
-country (``country``), no shipping method, missing or non-absolute return/failed pages,
-``termsAndConditions`` not accepted (``"must be true"``), required address fields
-(``"address.email": "required"``) and a shipping destination other than the selection's country.
-An unknown method is 404 ``{"paymentMethod": "not found"}``. Accepted address fields are stored on
-the selection before the stock check, which answers 410 with ``unavailable`` and the envelope.
-Orders are numbered from 1001; their ``date`` is UTC.
+``POST payment`` first moves the selection to where the goods go (the shipping address's
+country, else the billing one's, and its state): prices and taxes are fixed there, as after
+``PUT countries/{c}/states/{s}``. It refuses, all in one 406 body: a destination that is not
+shippable or unknown (``"address.country": "not shippable"``, or ``shippingAddress.country``),
+an unknown state of a country with states (``address.state``), no items (``selection``), no
+shipping method, missing or non-absolute return/failed pages, ``termsAndConditions`` not
+accepted (``"must be true"``) and required address fields (``"address.email": "required"``); a
+refusal also undoes the move. An unknown method is 404 ``{"paymentMethod": "not found"}``.
+Accepted address fields are stored on the selection before the stock check, which answers 410
+with ``unavailable`` and the envelope. Orders are numbered from 1001; their ``date`` is UTC.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from centra_sandbox.selections.checkout_fields import (
 )
 from centra_sandbox.selections.envelope import context_json, selection_response, session_customer
 from centra_sandbox.selections.lines import drop_unsellable_lines
+from centra_sandbox.selections.location import move_to_destination
 from centra_sandbox.selections.methods import effective_payment_method, find_payment_method
 from centra_sandbox.selections.place import place_of
 from centra_sandbox.selections.pricing import Priced, price_selection
@@ -123,16 +127,12 @@ def _page_url(body: dict[str, Any], name: str, errors: dict[str, str]) -> str:
     return value
 
 
-def _checkout_errors(
-    priced: Priced, address: dict[str, Any], shipping_address: dict[str, Any], extra: dict
-) -> dict[str, str]:
+def _checkout_errors(priced: Priced, address: dict[str, Any], extra: dict) -> dict[str, str]:
+    """What the selection (already moved to the address's country) still lacks."""
     errors: dict[str, str] = {}
-    place = priced.place
     if not priced.lines:
         errors["selection"] = "no items"
-    if not place.ship_to:
-        errors["country"] = "not shippable"
-    elif priced.shipping is None:
+    if priced.place.ship_to and priced.shipping is None:
         errors["shippingMethod"] = "required"
     if extra.get("termsAndConditions") is not True:
         errors["termsAndConditions"] = "must be true"
@@ -141,11 +141,6 @@ def _checkout_errors(
             errors[f"address.{name}"] = "required"
     if address.get("email") and not _EMAIL.match(address["email"]):
         errors["address.email"] = "not valid"
-    # Prices and tax follow the selection's country, so the goods must go there.
-    key = "shippingAddress.country" if shipping_address.get("country") else "address.country"
-    destination = shipping_address.get("country") or address.get("country")
-    if destination and place.country is not None and destination != place.country["code"]:
-        errors[key] = "must be the selection's country"
     return errors
 
 
@@ -194,9 +189,10 @@ def _accepted_checkout(call: Call, selection_id: str) -> tuple[sqlite3.Row, tupl
         _page_url(body, "paymentReturnPage", errors),
         _page_url(body, "paymentFailedPage", errors),
     )
-    errors.update(
-        _checkout_errors(price_selection(db, selection_id), address, shipping_address, extra)
-    )
+    # Prices and taxes follow the address: the move is undone with everything else when the
+    # payment is refused (the request's transaction rolls back).
+    errors.update(move_to_destination(db, selection_id, address, shipping_address))
+    errors.update(_checkout_errors(price_selection(db, selection_id), address, extra))
     if errors:
         raise ApiError(406, errors)
     db.execute(

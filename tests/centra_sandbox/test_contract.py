@@ -1593,6 +1593,57 @@ def test_not_shippable_country_blocks_payment(shop: Sandbox, shopper: httpx.Clie
     assert_shape(refused.json(), ERROR)
 
 
+@covers("POST payment", "GET selection")
+def test_payment_address_sets_the_country_of_a_selection_without_one(
+    shop: Sandbox, server: httpx.Client
+) -> None:
+    # A server-side client: no GeoIP, so the selection starts without a country.
+    fresh = answers(server.get("selection"), 200, SELECTION_RESPONSE)
+    server.headers["API-token"] = fresh["token"]
+    server.post("items/9001-1")
+
+    paid = server.post("payment", json=checkout_body("sandbox-redirect"))
+
+    assert fresh["location"]["country"] is None
+    answers(paid, 200, REDIRECT_ACTION)
+    location = answers(server.get("selection"), 200, SELECTION_RESPONSE)["location"]
+    assert (location["country"], location["shipTo"]) == ("SE", True)
+
+
+@covers("PUT countries/{country}", "POST payment")
+def test_payment_address_state_sets_the_state_and_its_tax(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    start(shopper, "US")
+    shopper.post("items/9001-1")
+    address = {**ADDRESS, "country": "US", "state": "CA", "zipCode": "94103"}
+
+    body = answers(
+        shopper.post("payment", json=checkout_body("sandbox-direct", address=address)),
+        200,
+        SUCCESS_ACTION,
+    )
+
+    assert (body["location"]["state"], body["location"]["stateName"]) == ("CA", "California")
+    totals = body["order"]["totals"]
+    assert totals["taxPercent"] == 7.25
+    # 40.00 + 5.90 shipping, 7.25 % on top: 3.33.
+    assert (totals["taxAddedAsNumber"], totals["grandTotalPriceAsNumber"]) == (3.33, 49.23)
+
+
+@covers("POST payment")
+def test_payment_to_a_country_that_is_not_shippable_names_the_address_field(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper)
+
+    refused = shopper.post(
+        "payment", json=checkout_body("sandbox-form", address={**ADDRESS, "country": "CH"})
+    )
+
+    answers_error(refused, 406, {"address.country": "not shippable"}, exact=True)
+
+
 @covers("POST payment")
 def test_stock_shortage_at_payment_is_410_with_the_corrected_selection(
     shop: Sandbox, shopper: httpx.Client
