@@ -1154,6 +1154,23 @@ def test_uri_resolves_to_a_product(shopper: httpx.Client) -> None:
 
 
 @covers("POST uri")
+def test_uri_of_a_product_answers_the_category_too(shopper: httpx.Client) -> None:
+    product = shopper.get("products/101").json()["product"]
+    other = next(c for c in product["categories"] if c["uri"] != product["categoryUri"])
+    found = {"token": TOKEN, "found": Exactly("product"), "product": PRODUCT, "category": CATEGORY}
+
+    plain = shopper.post("uri", json={"uri": product["uri"], "for": ["product"]})
+    under = shopper.post(
+        "uri", json={"uri": f"{other['uri']}/{product['uri']}", "for": ["product"]}
+    )
+
+    # Without a category in the path: the product's canonical category.
+    assert answers(plain, 200, found)["category"]["uri"] == product["categoryUri"]
+    # With one: the category the path names.
+    assert answers(under, 200, found)["category"]["category"] == other["category"]
+
+
+@covers("POST uri")
 def test_uri_resolves_to_a_category_with_its_products(shopper: httpx.Client) -> None:
     category = shopper.get("categories").json()["categories"][0]
 
