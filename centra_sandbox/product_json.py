@@ -90,11 +90,12 @@ def serialize_products(
     """Product objects for ``ids``, in that order (unknown ids are skipped).
 
     ``related``: "variants" gives the small ``{product, available, media, relation}`` form of
-    variant relations; "all" gives full objects for variant and standard relations; "none"
-    leaves ``relatedProducts`` out. ``embedded`` drops the listing-only fields (``available``,
-    ``prices``, ``markets``, ``relatedProducts``), as in selection items. ``measurement_chart``
-    false leaves ``measurementChart`` out (``POST products`` with ``"measurementChart": false``),
-    of the related full objects too.
+    variant relations; "all" gives full objects for variant and standard relations, each with
+    its own variant relations in the small form; "none" leaves ``relatedProducts`` out.
+    ``embedded`` drops the listing-only fields (``available``, ``prices``, ``markets``,
+    ``relatedProducts``), as in selection items. ``measurement_chart`` false leaves
+    ``measurementChart`` out (``POST products`` with ``"measurementChart": false``), of the
+    related full objects too.
     """
     if not ids:
         return []
@@ -387,16 +388,19 @@ def _attach_related(
         {r["related_id"] for r in rows if related == "all" or r["relation"] == "variant"}
     )
     if related == "all":
+        # Full related products carry their own relations, in the short form only.
         objects = {
             int(p["product"]): p
             for p in serialize_products(
                 db,
                 _visible_ids(db, wanted, ctx),
                 ctx,
-                related="none",
+                related="variants",
                 measurement_chart=measurement_chart,
             )
         }
+        for nested in objects.values():
+            nested.setdefault("relatedProducts", [])
     else:
         objects = _variant_summaries(db, wanted, ctx)
     for product in products:

@@ -573,7 +573,12 @@ def test_related_products_true_adds_standard_relations_as_full_objects(
     ]
     assert related[2]["items"][0]["item"].startswith("136-")
     assert related[2]["price"].endswith(" SEK")
-    assert "relatedProducts" not in related[2]
+    # Their own relations: variants only, in the short form (never nested deeper).
+    for entry in related:
+        for nested in entry["relatedProducts"]:
+            assert set(nested) == {"product", "available", "media", "relation"}
+            assert nested["relation"] == "variant"
+    assert [r["product"] for r in related[0]["relatedProducts"]] == ["115", "117"]
 
 
 def test_related_products_hide_what_the_market_does_not_sell(shopper: httpx.Client) -> None:

@@ -993,6 +993,29 @@ def test_related_products_small_form_and_full_form(shopper: httpx.Client) -> Non
 
 
 @covers("POST products")
+def test_full_related_products_carry_their_own_relations_in_the_short_form(
+    shopper: httpx.Client,
+) -> None:
+    full_related = {
+        **PRICED_PRODUCT,
+        "relation": str,
+        "relatedProducts": [{**RELATED_SMALL, "relation": Exactly("variant")}],
+    }
+
+    body = answers(
+        shopper.post("products", json={"products": [115], "relatedProducts": True}),
+        200,
+        {**PRODUCT_LIST, "products": [{**PRODUCT, "relatedProducts": [full_related]}]},
+    )
+
+    # 115, 116 and 117 are one product in three colours: each variant names the other two.
+    [product] = body["products"]
+    variants = {r["product"]: r for r in product["relatedProducts"] if r["relation"] == "variant"}
+    assert set(variants) == {"116", "117"}
+    assert {r["product"] for r in variants["116"]["relatedProducts"]} == {"115", "117"}
+
+
+@covers("POST products")
 def test_all_pricelists_and_markets_with_the_secret(server: httpx.Client) -> None:
     body = answers(
         server.post("products", json={"limit": 3, "pricelist": "all", "market": "all"}),
