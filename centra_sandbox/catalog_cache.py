@@ -44,6 +44,8 @@ WATCHED_TABLES = (
     "items",
     "media",
     "related_products",
+    "subscription_plans",
+    "product_subscription_plans",
 )
 # Entries kept across all connections and versions; old versions simply age out. A result set
 # of the whole 10,000-product catalog (ids and facets) takes ~300 KB, so the cache stays under

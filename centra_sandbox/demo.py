@@ -333,6 +333,17 @@ PAYMENT_METHODS = [
     ("sandbox-direct", "Direct (sandbox)", "direct", 3, 0.0),
 ]
 
+SUBSCRIPTION_PLANS = [
+    # id, name, interval value, interval type, discount %, shipping type, status
+    (1, "1 month subscription", 1, "month", 10.0, "DYNAMIC", "ACTIVE"),
+    (2, "3 months subscription", 3, "month", 15.0, "DYNAMIC", "ACTIVE"),
+    (3, "1 year subscription", 1, "year", 20.0, "DYNAMIC", "ACTIVE"),
+]
+# Accessories of the Essentials collection (bags and hats, the one-size chart) can be
+# subscribed to: each offers every plan.
+SUBSCRIBABLE_COLLECTION = 23
+SUBSCRIBABLE_CHART = "one-size"
+
 CMS_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     # uri -> language -> (title, body html)
     "home": {
@@ -360,6 +371,7 @@ INACTIVE_ARTICLES = {"summer-preview"}
 
 CATALOG_TABLES = [
     # Children before parents, for the foreign keys.
+    "product_subscription_plans",
     "related_products",
     "media",
     "items",
@@ -368,6 +380,7 @@ CATALOG_TABLES = [
     "product_markets",
     "product_texts",
     "products",
+    "subscription_plans",
     "category_texts",
     "categories",
     "collections",
@@ -600,6 +613,17 @@ class _DemoBuilder:
             for position, pid in enumerate(order):
                 self.rows["product_categories"].append((pid, category_id, position + 1))
         self._relations(groups)
+        self._subscription_plans()
+
+    def _subscription_plans(self) -> None:
+        # Derived from rows already drawn, so the random sequence is not touched.
+        self.rows["subscription_plans"] = list(SUBSCRIPTION_PLANS)
+        self.rows["product_subscription_plans"] = [
+            (row[0], plan[0])
+            for row in self.rows["products"]
+            if row[8] == SUBSCRIBABLE_COLLECTION and row[16] == SUBSCRIBABLE_CHART
+            for plan in SUBSCRIPTION_PLANS
+        ]
 
     def _pick_sizes(self, chart: str) -> list[tuple[int, str]]:
         sizes = list(CHARTS[chart].sizes)

@@ -587,6 +587,36 @@ def test_related_products_hide_what_the_market_does_not_sell(shopper: httpx.Clie
     assert product["relatedProducts"] == []
 
 
+def test_subscription_plans_are_priced_in_the_pricelist_or_not_at_all(
+    shopper: httpx.Client, server: httpx.Client
+) -> None:
+    # Seed 1: 150 is a subscribable accessory at 399 SEK (its plans: 10, 15 and 20 % off).
+    plans = shopper.get("products/150").json()["product"]["subscriptionPlans"]
+    every = server.post("products", json={"products": [150], "pricelist": "all"}).json()
+    plain = shopper.get("products/101").json()["product"]
+
+    assert [(p["subscriptionPlan"], p["intervalValue"], p["intervalType"]) for p in plans] == [
+        (1, 1, "month"),
+        (2, 3, "month"),
+        (3, 1, "year"),
+    ]
+    assert [p["priceAfterDiscount"] for p in plans] == ["359.10 SEK", "339.15 SEK", "319.20 SEK"]
+    assert {p["price"] for p in plans} == {"399.00 SEK"}
+    [across] = every["products"]
+    assert [set(p) for p in across["subscriptionPlans"]] == [
+        {
+            "subscriptionPlan",
+            "name",
+            "intervalValue",
+            "intervalType",
+            "discountPercent",
+            "shippingType",
+            "status",
+        }
+    ] * 3
+    assert plain["subscriptionPlans"] == []
+
+
 # -- preview -----------------------------------------------------------------------------------
 
 

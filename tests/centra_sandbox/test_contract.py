@@ -350,6 +350,31 @@ PRICE_FIELDS = {
     "showAsOnSale": bool,
     "showAsNew": bool,
 }
+SUBSCRIPTION_PLAN = {
+    "subscriptionPlan": int,
+    "name": str,
+    "intervalValue": int,
+    "intervalType": Exactly("day", "week", "month", "year"),
+    "discountPercent": NUMBER,
+    "shippingType": str,
+    "status": str,
+}
+# In one pricelist a plan also has its price, before and after the plan's discount (null when
+# the product has no price there).
+PRICED_SUBSCRIPTION_PLAN = {
+    **SUBSCRIPTION_PLAN,
+    "price": Either(str, None),
+    "priceAsNumber": Either(NUMBER, None),
+    "priceAfterDiscount": Either(str, None),
+    "priceAfterDiscountAsNumber": Either(NUMBER, None),
+}
+TABLE_MAPPING = {
+    "unit": str,
+    "x": Either(MapOf(str), [str]),
+    "y": list,
+    "dividerSymbol": ANY,
+    "countries": [COUNTRY_CODE],
+}
 PRODUCT_BASE = {
     "product": ID,
     "name": str,
@@ -383,18 +408,26 @@ PRODUCT_BASE = {
     "itemQuantityMinimum": int,
     "itemQuantityMultipleOf": int,
     "itemTable": ITEM_TABLE,
+    "tableMappings": MapOf(TABLE_MAPPING),  # localized size charts, {} when there are none
+    "defaultLocalizedChart": str,
     "items": [ITEM],
     "media": Either(MapOf([str]), Exactly([])),
     "preview": bool,
     # Always in the single-product view, in list results unless "measurementChart": false.
     "measurementChart": Opt(MEASUREMENT_CHART),
+    "subscriptionPlans": [SUBSCRIPTION_PLAN],
 }
 LOWEST_PRICE = {
     "periodDays": int,
     **money("price"),
     **money("priceBeforeDiscount"),
 }
-PRICED_PRODUCT = {**PRODUCT_BASE, **PRICE_FIELDS, "lowestPrice": [LOWEST_PRICE]}
+PRICED_PRODUCT = {
+    **PRODUCT_BASE,
+    **PRICE_FIELDS,
+    "lowestPrice": [LOWEST_PRICE],
+    "subscriptionPlans": [PRICED_SUBSCRIPTION_PLAN],
+}
 RELATED_SMALL = {
     "product": ID,
     "available": bool,
@@ -1058,6 +1091,39 @@ def test_preview_needs_the_secret_and_flags_unpublished_content(
     assert hidden["products"] == []
     assert previewed["cmsArticle"]["uri"] == "summer-preview"
     answers_error(shopper.post("uri", json=article), 404, {"uri": "not found"}, exact=True)
+
+
+@covers("POST products", "POST items/{item}")
+def test_every_documented_product_field_is_present_even_when_empty(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    # Every demo plan offered on a known product, for known prices.
+    shop.store.db.execute(
+        "INSERT INTO product_subscription_plans (product_id, plan_id) "
+        "SELECT 9001, id FROM subscription_plans"
+    )
+    start(shopper, "SE")
+
+    listed = answers(shopper.post("products", json={}), 200, PRODUCT_LIST)
+    in_cart = answers(shopper.post("items/9001-1"), 200, SELECTION_RESPONSE)
+
+    products = {p["product"]: p for p in listed["products"]}
+    assert [pid for pid, p in products.items() if p["subscriptionPlans"] and pid != "9001"], (
+        "no demo product has subscription plans"
+    )
+    assert [p for p in products.values() if not p["subscriptionPlans"]]  # [] when there are none
+    assert {
+        (p["defaultLocalizedChart"], json.dumps(p["tableMappings"])) for p in products.values()
+    } == {("", "{}")}
+    plans = products["9001"]["subscriptionPlans"]
+    monthly = next(
+        plan for plan in plans if (plan["intervalValue"], plan["intervalType"]) == (1, "month")
+    )
+    # 300 SEK, less the plan's discount.
+    expected = 300 * (100 - monthly["discountPercent"]) / 100
+    assert (monthly["price"], monthly["priceAfterDiscountAsNumber"]) == ("300.00 SEK", expected)
+    [item] = in_cart["selection"]["items"]
+    assert item["product"]["subscriptionPlans"] == plans
 
 
 @covers("GET products/{product}")
