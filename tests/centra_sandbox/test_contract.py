@@ -1456,6 +1456,40 @@ def test_selection_item_totals_and_tax(shop: Sandbox, shopper: httpx.Client) -> 
     assert item["anyDiscount"] is True  # 300 instead of 400
 
 
+@covers("GET countries", "PUT countries/{country}", "POST items/{item}", "POST payment")
+def test_totals_carry_tax_added_and_tax_deducted_in_every_market(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    not_added = {"taxAdded": Exactly(False), "taxAddedAsNumber": Exactly(False)}
+    added = {**money("taxAdded"), "taxAddedAsNumber": Either(int, float)}
+    not_deducted = {"taxDeducted": Exactly(False), "taxDeductedAsNumber": Exactly(False)}
+    countries = shopper.get("countries").json()["countries"]
+    shop.store.db.execute("UPDATE items SET stock = 100 WHERE id = '9001-1'")  # an order each
+    orders = []
+
+    for country in countries:
+        empty = answers(shopper.put(f"countries/{country['country']}"), 200, SELECTION_RESPONSE)
+        filled = answers(shopper.post("items/9001-1"), 200, SELECTION_RESPONSE)
+        for body in (empty, filled):
+            totals = body["selection"]["totals"]
+            # Prices include the tax in Europe; North American tax is added on top.
+            assert_shape(
+                totals,
+                {
+                    **not_deducted,
+                    **(added if body["selection"]["currency"] == "USD" else not_added),
+                },
+            )
+        address = {**ADDRESS, "country": country["country"]}
+        paid = shopper.post("payment", json=checkout_body("sandbox-direct", address=address))
+        orders.append(answers(paid, 200, SUCCESS_ACTION)["order"])
+
+    assert {o["currency"] for o in orders} == {"SEK", "EUR", "USD"}
+    for order in orders:
+        expected = added if order["currency"] == "USD" else not_added
+        assert_shape(order["totals"], {**not_deducted, **expected})
+
+
 @covers("PUT countries/{country}/states/{state}")
 def test_tax_exclusive_country_adds_tax(shop: Sandbox, shopper: httpx.Client) -> None:
     shopper.put("countries/US/states/CA")
