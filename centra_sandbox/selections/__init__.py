@@ -54,6 +54,7 @@ Decisions where Centra's documentation leaves room (the storefront can rely on t
 from centra_sandbox.selections.checkout_fields import (
     ADDRESS_FIELDS,
     INPUT_ONLY_ADDRESS_FIELDS,
+    INPUT_ONLY_SHIPPING_FIELDS,
     MAX_CONSENTS,
     MAX_FIELD_LENGTH,
     MAX_NOTES_LENGTH,
@@ -123,6 +124,7 @@ from centra_sandbox.selections.vouchers import (
 __all__ = [
     "ADDRESS_FIELDS",
     "INPUT_ONLY_ADDRESS_FIELDS",
+    "INPUT_ONLY_SHIPPING_FIELDS",
     "MAX_CONSENTS",
     "MAX_FIELD_LENGTH",
     "MAX_LINE_QUANTITY",

@@ -1442,6 +1442,25 @@ def test_new_selection_envelope(shopper: httpx.Client) -> None:
 
 
 @covers("GET selection")
+def test_payment_fields_list_every_documented_address_field(shopper: httpx.Client) -> None:
+    common = (*ADDRESS_FIELDS, "houseNumber", "houseExtension")
+    billing_only = ("vatNumber", "identityNumber", "newsletter")
+    input_only = ("identityNumber", "houseNumber", "houseExtension")
+
+    fields = answers(shopper.get("selection"), 200, SELECTION_RESPONSE)["paymentFields"]
+
+    assert set(fields["address"]) == {*common, *billing_only}
+    assert set(fields["shippingAddress"]) == set(common)
+    assert fields["address"]["newsletter"]["type"] == "boolean"
+    for where in ("address", "shippingAddress"):
+        for name, field in fields[where].items():
+            # The demo plugin shows every field but the input-only ones.
+            assert field["visible"] is (name not in input_only), f"{where}.{name}"
+    assert {n for n, f in fields["address"].items() if f["required"]} == {"email", "country"}
+    assert not [n for n, f in fields["shippingAddress"].items() if f["required"]]
+
+
+@covers("GET selection")
 def test_selection_item_totals_and_tax(shop: Sandbox, shopper: httpx.Client) -> None:
     cart(shopper)
 

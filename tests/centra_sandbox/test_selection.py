@@ -837,6 +837,27 @@ def test_payment_fields_are_stored_on_the_selection(shop: Sandbox, shopper: http
     }
 
 
+def test_input_only_fields_are_stored_but_not_echoed(shop: Sandbox, shopper: httpx.Client) -> None:
+    start(shopper)
+    house = {"houseNumber": "12", "houseExtension": "b"}
+
+    body = shopper.put(
+        "payment-fields",
+        json={
+            "address": {**ADDRESS, **house, "identityNumber": "19000101-0000"},
+            "shippingAddress": {**house, "identityNumber": "ignored", "country": "SE"},
+        },
+    ).json()
+
+    stored = selection_of(shop, shopper)["selection"]
+    assert json.loads(stored["address"])["identityNumber"] == "19000101-0000"
+    assert json.loads(stored["shipping_address"]) == {**house, "country": "SE"}
+    for where in ("address", "shippingAddress"):
+        assert not {"houseNumber", "houseExtension", "identityNumber"} & set(
+            body["selection"][where]
+        )
+
+
 @pytest.mark.parametrize(
     ("payload", "status", "errors"),
     [
