@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from centra_sandbox.catalog_cache import cached
+
 
 def language_json(row: sqlite3.Row) -> dict[str, Any]:
     return {"language": row["code"], "name": row["name"], "default": bool(row["is_default"])}
@@ -28,7 +30,12 @@ def _states(db: sqlite3.Connection) -> dict[str, list[dict[str, str]]]:
 def countries_json(db: sqlite3.Connection, shippable_only: bool = True) -> list[dict[str, Any]]:
     """``CountryShippable`` objects by name, with ``states`` only for a country that has them;
     with ``shippable_only=False`` the authorized form (every country, plus ``shipTo``,
-    ``market`` and ``pricelist``)."""
+    ``market`` and ``pricelist``). Cached until the settings change (every envelope carries
+    the list, ~70 states included): callers must not change it."""
+    return cached(db, ("countries", shippable_only), lambda: _countries(db, shippable_only))
+
+
+def _countries(db: sqlite3.Connection, shippable_only: bool) -> list[dict[str, Any]]:
     states = _states(db)
     rows = db.execute(
         "SELECT c.*, p.currency FROM countries c JOIN pricelists p ON p.id = c.pricelist "
