@@ -331,6 +331,7 @@ PAYMENT_METHODS = [
     ("sandbox-redirect", "Card (sandbox redirect)", "redirect", 1, 0.0),
     ("sandbox-form", "Invoice (sandbox form)", "form", 2, 0.0),
     ("sandbox-direct", "Direct (sandbox)", "direct", 3, 0.0),
+    ("sandbox-widget", "Card (sandbox widget)", "widget", 4, 0.0),
 ]
 
 SUBSCRIPTION_PLANS = [

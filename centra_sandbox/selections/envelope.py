@@ -12,7 +12,7 @@ from typing import Any
 
 from centra_sandbox.http import Call
 from centra_sandbox.selections.checkout_fields import REQUIRED_ADDRESS_FIELDS, payment_fields
-from centra_sandbox.selections.methods import payment_methods
+from centra_sandbox.selections.methods import WIDGET_KIND, payment_methods
 from centra_sandbox.selections.place import Place, dec
 from centra_sandbox.selections.pricing import Priced, price_selection
 from centra_sandbox.selections.selection_json import selection_json
@@ -49,7 +49,8 @@ def payment_methods_json(db: sqlite3.Connection, place: Place) -> list[dict[str,
             "paymentMethod": row["id"],
             "name": row["name"],
             "paymentMethodType": row["kind"],
-            "supportsInitiateOnly": False,
+            # Only a widget can be shown before the shopper has filled in the address.
+            "supportsInitiateOnly": row["kind"] == WIDGET_KIND,
             "providesCustomerAddressAfterPayment": False,
             "addressRequiredFields": list(REQUIRED_ADDRESS_FIELDS),
             **place.money("handlingCost", dec(row["handling_cost"])),

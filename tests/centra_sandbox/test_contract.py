@@ -33,6 +33,7 @@ from tests.centra_sandbox.factories import (
     RETURN_PAGE,
     add_known_products,
     forms_in,
+    order_count,
     start,
 )
 
@@ -691,6 +692,22 @@ STOCK_GONE = {
     "unavailable": [UNAVAILABLE],
 }
 PAYMENT_FAILED = {**ERROR, "messages": [str], "message": Opt(str), "code": Opt(str)}
+JAVASCRIPT_ACTION = {
+    "token": TOKEN,
+    "action": Exactly("javascript"),
+    "formType": str,
+    "formFields": {"action": dict},
+    "code": str,
+}
+# What a widget puts in its centra_checkout_payment_callback event.
+WIDGET_CALLBACK_DETAIL = (
+    "paymentMethod",
+    "paymentMethodSpecificFields",
+    "responseEventRequired",
+    "addressIncluded",
+    "billingAddress",
+    "shippingAddress",
+)
 
 
 # -- route coverage ----------------------------------------------------------------------------
@@ -1865,6 +1882,135 @@ def test_payment_result_failure_and_stock_cancellation(
         },
     )
     assert body["cancellation"]["currency"] == "SEK"
+
+
+# -- the widget method (paymentInitiateOnly, the callback event, a 3-D Secure step) -----------
+
+WIDGET = "sandbox-widget"
+APPROVED_CARD = "4111111111111111"
+DECLINED_CARD = "4000000000000002"
+
+
+def initiate_widget(client: httpx.Client) -> dict[str, Any]:
+    body = {"paymentMethod": WIDGET, "paymentInitiateOnly": True, "address": {"country": "SE"}}
+    return answers(client.post("payment", json=body), 200, FORM_ACTION)
+
+
+def widget_callback(client: httpx.Client, card: str) -> dict[str, Any]:
+    """The checkout's POST payment for the widget's event: its own address, the event's fields."""
+    body = checkout_body(WIDGET, paymentMethodSpecificFields={"card": card})
+    return answers(client.post("payment", json=body), 200, JAVASCRIPT_ACTION)
+
+
+def challenge_step(action: dict[str, Any]) -> dict[str, str]:
+    """Where the challenge's buttons send the browser: ``{amount, authenticated, cancelled}``."""
+    match = re.search(r"var step = (\{.*?\});", action["code"])
+    assert match is not None, action["code"]
+    return json.loads(match[1])
+
+
+def landing_parameters(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(httpx.URL(url).query.decode()).items()}
+
+
+@covers("POST payment", "GET selection")
+def test_widget_initiate_only_answers_a_self_contained_widget(
+    shop: Sandbox, server: httpx.Client
+) -> None:
+    # A server-side session without a country: the widget's country comes with the call.
+    server.headers["API-token"] = server.get("selection").json()["token"]
+    server.post("items/9001-1/quantity/2")
+
+    body = initiate_widget(server)
+
+    assert body["formType"] == WIDGET
+    assert body["formFields"] == {"paymentMethod": WIDGET, "amount": "649.00", "currency": "SEK"}
+    widget = body["formHtml"]
+    assert "centra_checkout_payment_callback" in widget
+    for field in WIDGET_CALLBACK_DETAIL:
+        assert f"{field}:" in widget
+    assert {APPROVED_CARD, DECLINED_CARD} <= set(re.findall(r'value="(\d+)"', widget))
+    # Nothing loaded from the network: no external script, style, image or frame.
+    assert not re.search(r"\b(src|href)=|@import|url\(|fetch\(|XMLHttpRequest", widget)
+    assert answers(server.get("selection"), 200, SELECTION_RESPONSE)["location"]["country"] == "SE"
+    assert order_count(shop) == 0
+    assert shop.store.one("SELECT COUNT(*) FROM payments")[0] == 0  # only a widget, no payment
+
+
+@covers("POST payment")
+def test_only_a_widget_method_can_be_initiated(shop: Sandbox, shopper: httpx.Client) -> None:
+    cart(shopper)
+
+    refused = shopper.post(
+        "payment", json={**checkout_body("sandbox-redirect"), "paymentInitiateOnly": True}
+    )
+    no_country = shopper.post(
+        "payment", json={"paymentMethod": WIDGET, "paymentInitiateOnly": True, "address": {}}
+    )
+
+    answers_error(refused, 406, {"paymentInitiateOnly": "not supported by this payment method"})
+    answers_error(no_country, 406, {"address.country": "required"}, exact=True)
+
+
+@covers("POST payment", "POST payment-result", "GET receipt")
+def test_widget_callback_challenge_and_payment_result_make_one_order(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper)
+    initiate_widget(shopper)
+
+    action = widget_callback(shopper, APPROVED_CARD)
+    step = challenge_step(action)
+    fields = landing_parameters(step["authenticated"])
+    first = shopper.post("payment-result", json={"paymentMethodFields": fields})
+    again = shopper.post("payment-result", json={"paymentMethodFields": fields})
+
+    assert action["formType"] == WIDGET
+    assert step["authenticated"].startswith(RETURN_PAGE + "?")
+    assert step["cancelled"].startswith(FAILED_PAGE + "?")
+    assert (fields["centraPaymentMethod"], fields["status"]) == (WIDGET, "approved")
+    order = answers(first, 200, ORDER_RESPONSE)["order"]
+    assert answers(again, 200, ORDER_RESPONSE)["order"] == order  # the same order, not another
+    assert order["paymentMethod"] == WIDGET
+    assert order_count(shop) == 1
+    assert answers(shopper.get("receipt"), 200, ORDER_RESPONSE)["order"] == order
+
+
+@covers("POST payment", "POST payment-result")
+@pytest.mark.parametrize(
+    ("card", "button"), [(DECLINED_CARD, "authenticated"), (APPROVED_CARD, "cancelled")]
+)
+def test_widget_decline_or_cancel_ends_on_the_failed_page_without_an_order(
+    shop: Sandbox, shopper: httpx.Client, card: str, button: str
+) -> None:
+    cart(shopper)
+
+    step = challenge_step(widget_callback(shopper, card))
+    landed = step[button]
+    result = shopper.post(
+        "payment-result", json={"paymentMethodFields": landing_parameters(landed)}
+    )
+
+    assert landed.startswith(FAILED_PAGE + "?")
+    assert landing_parameters(landed)["status"] == "declined"
+    assert answers(result, 412, PAYMENT_FAILED)["errors"] == {"paymentMethod": "failed"}
+    assert order_count(shop) == 0
+
+
+@covers("POST payment")
+def test_widget_without_its_callback_fields_answers_the_widget_and_bad_cards_are_refused(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper)
+
+    plain = shopper.post("payment", json=checkout_body(WIDGET))
+    unknown = shopper.post(
+        "payment", json=checkout_body(WIDGET, paymentMethodSpecificFields={"card": "1234"})
+    )
+
+    assert answers(plain, 200, FORM_ACTION)["formType"] == WIDGET
+    answers_error(unknown, 406, {"paymentMethodSpecificFields.card": "not a sandbox test card"})
+    assert shop.store.one("SELECT COUNT(*) FROM payments")[0] == 0
 
 
 @covers("GET receipt")

@@ -222,6 +222,7 @@ def test_cms_vouchers_and_checkout_methods(demo: sqlite3.Connection) -> None:
         ("sandbox-redirect", "redirect"),
         ("sandbox-form", "form"),
         ("sandbox-direct", "direct"),
+        ("sandbox-widget", "widget"),
     ]
     # Every shippable country has a standard and an express rate in every pricelist.
     assert count(demo, "SELECT COUNT(*) FROM shipping_rates WHERE method_id = 'standard'") == 11 * 4

@@ -112,6 +112,14 @@ def test_envelope_lists_shippable_countries_payment_methods_and_required_fields(
         "sandbox-redirect",
         "sandbox-form",
         "sandbox-direct",
+        "sandbox-widget",
+    ]
+    # Only the widget can be shown before the address is known.
+    assert [m["supportsInitiateOnly"] for m in body["paymentMethods"]] == [
+        False,
+        False,
+        False,
+        True,
     ]
     assert body["paymentMethods"][0]["handlingCost"] == "0.00 SEK"
     assert body["paymentMethods"][0]["handlingCostAsNumber"] == 0
