@@ -5,9 +5,9 @@ Every success answers the SelectionResponse envelope (``selections.envelope.sele
 the rules they share (stock, pricing, what "unsellable" means) are documented in the
 ``selections`` package.
 
-Bulk ``PUT items`` (D-selord): 400 when the body is malformed (not lists of objects with the
-right types, quantities outside 0..9999 for lines or 1..9999 for items, more than 100 entries);
-404 when a line or item is unknown (``{"lines.0.line": "not found"}``,
+Bulk ``PUT items``, with the status codes Centra documents: 400 when the body is malformed (not
+lists of objects with the right types, quantities outside 0..9999 for lines or 1..9999 for items,
+more than 100 entries); 404 when a line or item is unknown (``{"lines.0.line": "not found"}``,
 ``{"items.1.item": "product item not found"}``); 406 when an item is already on a line, is not
 purchasable, or an entry repeats (``{"items.0.item": "already in selection"}``). Nothing changes on
 400/404/406. Otherwise every operation runs and the answer is 200; one that found no stock at all

@@ -27,7 +27,8 @@ Decisions where Centra's documentation leaves room (the storefront can rely on t
   ``{"item": "product item not found"}``; an item with no price in the pricelist answers 406
   ``{"item": "not purchasable"}``. Quantities in paths are integers from 1 to ``MAX_LINE_QUANTITY``
   (``PUT lines/{line}/quantity/0`` removes the line); anything else is 400 ``errors.quantity``.
-- Stock ("aggressive" overselling prevention, D-oversell): a call that asks for more than
+- Stock (Centra's "aggressive" overselling prevention,
+  https://docs.centra.com/fe-development/overselling-prevention): a call that asks for more than
   ``items.stock`` on one line is capped at the stock and answers 200 with ``unavailable``
   (partial shortage). When nothing of the requested increase can be added (stock 0, or the line
   already holds all the stock) it answers 410 ``{"errors": {"stock": "unavailable items"},

@@ -1,4 +1,4 @@
-"""The SelectionResponse envelope (Part A 3.2) and the context every envelope shares:
+"""The SelectionResponse envelope and the context every envelope shares:
 ``languages``, ``countries``, ``location``, ``loggedIn?``, the method lists and ``paymentFields``.
 
 ``location.language`` is the selection's language as a Language object (the top-level
@@ -98,7 +98,7 @@ def context_json(call: Call, place: Place) -> dict[str, Any]:
 
 
 def selection_response(call: Call, selection_id: str | None = None) -> dict:
-    """The SelectionResponse envelope (Part A 3.2) without ``token``, which the app adds."""
+    """The SelectionResponse envelope without ``token``, which the app adds."""
     db = call.db
     selection_id = selection_id or call.selection_id
     priced = price_selection(db, selection_id)

@@ -1,11 +1,10 @@
-"""The sandbox against the contract in ``shared/centra-checkout-api.md``: every Checkout API route
-it serves, called over HTTP in-process, answers the documented field names, nesting and JSON
-types.
+"""The sandbox against Centra's Checkout API contract: every Checkout API route it serves, called
+over HTTP in-process, answers the documented field names, nesting and JSON types.
 
-Each model of the reference (Part A 3) is a schema below: a dict of field -> type or nested schema.
-Extra fields are allowed (Centra adds fields without notice), missing or mistyped ones fail, and
-``ABSENT`` marks fields the reference says must not be there. Tests are grouped by section of the
-reference; ``@covers`` names the routes a test exercises, a fixture checks each named route really
+Each model of the API is a schema below: a dict of field -> type or nested schema. Extra fields
+are allowed (Centra adds fields without notice), missing or mistyped ones fail, and ``ABSENT``
+marks fields Centra's documentation says must not be there. Tests are grouped by area of the
+API; ``@covers`` names the routes a test exercises, a fixture checks each named route really
 was called, and ``test_every_served_route_has_a_contract_test`` fails when a route is served
 without a contract test (or a test names a route that is not served).
 """
@@ -221,7 +220,7 @@ def answers(response: httpx.Response, status: int, schema: Any) -> dict[str, Any
 def answers_error(
     response: httpx.Response, status: int, errors: dict[str, str], exact: bool = False
 ) -> dict[str, Any]:
-    """An error in Centra's format (Part A 0.1): the status, ``token`` and an ``errors`` map holding
+    """An error in Centra's format: the status, ``token`` and an ``errors`` map holding
     the documented entries (only them when ``exact``)."""
     body = answers(response, status, ERROR)
     if exact:
@@ -232,7 +231,7 @@ def answers_error(
 
 
 def money(name: str) -> dict[str, Any]:
-    """Part A 3: a formatted string beside its ``AsNumber``."""
+    """Money: a formatted string beside its ``AsNumber``."""
     return {name: str, f"{name}AsNumber": NUMBER}
 
 
@@ -241,10 +240,10 @@ def money_or_false(name: str) -> dict[str, Any]:
     return {name: Either(str, Exactly(False)), f"{name}AsNumber": Either(NUMBER, Exactly(False))}
 
 
-# -- the models of the reference (Part A 3) ----------------------------------------------------
+# -- the models of the API ---------------------------------------------------------------------
 
 TOKEN = Matches(r"\S+")
-ID = Matches(r"[0-9]+")  # ids are strings (Part A 3)
+ID = Matches(r"[0-9]+")  # ids are strings
 ITEM_ID = Matches(r"[0-9]+-[0-9]+")
 LINE_ID = Matches(r"[0-9a-f]{32}")
 DATETIME = Matches(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -341,7 +340,7 @@ ITEM = {
     "itemTableY": int,
     "stock": STOCK,
 }
-# ``price`` is null when the pricelist has no price (Part A 5); its AsNumber then too.
+# ``price`` is null when the pricelist has no price; its AsNumber then too.
 PRICE_FIELDS = {
     "price": Either(str, None),
     "priceAsNumber": Either(NUMBER, None),
@@ -440,7 +439,7 @@ PRODUCT = {
     "available": bool,
     "relatedProducts": Opt([Either({**PRICED_PRODUCT, "relation": str}, RELATED_SMALL)]),
 }
-# In a selection item: a Product minus available/prices/markets/relatedProducts (Part A 3.2).
+# In a selection item: a Product minus available/prices/markets/relatedProducts.
 EMBEDDED_PRODUCT = {
     **PRICED_PRODUCT,
     "available": ABSENT,
@@ -528,7 +527,7 @@ ADDRESS_FIELDS = (
     "phoneNumber",
 )
 BILLING_ADDRESS = {**dict.fromkeys(ADDRESS_FIELDS, str), "vatNumber": str}
-# The shipping address has no vatNumber/identityNumber/newsletter (Part A 3.2).
+# The shipping address has no vatNumber/identityNumber/newsletter.
 SHIPPING_ADDRESS = {
     **dict.fromkeys(ADDRESS_FIELDS, str),
     "vatNumber": ABSENT,
@@ -800,7 +799,7 @@ def place_direct_order(client: httpx.Client) -> dict[str, Any]:
     return answers(response, 200, SUCCESS_ACTION)["order"]
 
 
-# == Part A 0-1: conventions ===================================================================
+# == conventions: tokens, errors, headers ======================================================
 
 
 @covers("GET selection")
@@ -876,7 +875,7 @@ def test_rate_limit_answers_429_with_retry_after_seconds(
     answers(shopper.get("selection"), 200, SELECTION_RESPONSE)
 
 
-# == Part A 2.1: general settings ==============================================================
+# == general settings ==========================================================================
 
 
 @covers("GET countries")
@@ -997,7 +996,7 @@ def test_language_change(shopper: httpx.Client) -> None:
     assert body["selection"]["language"] == "sv"
 
 
-# == Part A 2.2 and 3.1: product catalog =======================================================
+# == product catalog ===========================================================================
 
 
 @covers("POST products")
@@ -1241,7 +1240,7 @@ def test_collections(shopper: httpx.Client) -> None:
     assert body["collections"]
 
 
-# == Part A 2.3: routing =======================================================================
+# == routing ===================================================================================
 
 
 @covers("POST uri")
@@ -1318,7 +1317,7 @@ def test_uri_not_found_is_404_with_the_documented_body(shopper: httpx.Client) ->
         assert set(body) == {"token", "errors"}
 
 
-# == Part A 2.4: cart, items and lines =========================================================
+# == cart, items and lines =====================================================================
 
 
 @covers("POST items/{item}")
@@ -1438,7 +1437,7 @@ def test_decrease_and_remove_a_line(shop: Sandbox, shopper: httpx.Client) -> Non
     assert removed["selection"]["totals"]["totalQuantity"] == 0
 
 
-# == Part A 2.5 and 3.2: the selection =========================================================
+# == the selection =============================================================================
 
 
 @covers("GET selection")
@@ -1650,7 +1649,7 @@ def test_payment_fields_fill_the_addresses(shop: Sandbox, shopper: httpx.Client)
                 "address": {**ADDRESS, "newsletter": True, "identityNumber": "19000101-0000"},
                 "shippingAddress": {**ADDRESS, "firstName": "Grace"},
                 "termsAndConditions": True,
-                # What a widget's centra_checkout_callback event carries along (Part A 2.5).
+                # What a widget's centra_checkout_callback event carries along.
                 "additionalFields": {"event": "address", "suspendIgnore": {}},
             },
         ),
@@ -1663,7 +1662,7 @@ def test_payment_fields_fill_the_addresses(shop: Sandbox, shopper: httpx.Client)
     assert "identityNumber" not in body["selection"]["address"]  # input only
 
 
-# == Part A 2.6, 3.3 and 4; Part B 3: payment ==================================================
+# == payment ===================================================================================
 
 
 @covers("POST payment")
@@ -2024,7 +2023,7 @@ def test_receipt_is_the_latest_order(shop: Sandbox, shopper: httpx.Client) -> No
     assert body["order"] == order
 
 
-# == Part A 2.7: customers =====================================================================
+# == customers =================================================================================
 
 
 @covers("POST register")
@@ -2165,7 +2164,7 @@ def test_newsletter_subscription(shopper: httpx.Client) -> None:
     assert by_body["subscribed"] is True
 
 
-# == Part B 1: webhooks ========================================================================
+# == webhooks ==================================================================================
 
 
 def test_catalog_webhook_is_a_signed_form_with_string_ids(
