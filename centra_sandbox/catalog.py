@@ -101,7 +101,11 @@ def resolve_uri(call: Call) -> dict[str, Any]:
         product_id = visible_product_by_uri(db, uri, ctx)
         if product_id is not None:
             product = serialize_product(db, product_id, ctx, related=query.related)
-            return {"found": "product", "product": product}
+            found: dict[str, Any] = {"found": "product", "product": product}
+            category = _product_category(db, uri, product or {}, ctx)
+            if category is not None:
+                found["category"] = category
+            return found
     if "category" in kinds and uri:
         category = _category_by_uri(db, uri, ctx)
         if category is not None:
@@ -119,6 +123,25 @@ def resolve_uri(call: Call) -> dict[str, Any]:
         if article is not None:
             return {"found": "cmsArticle", "cmsArticle": article}
     raise ApiError(404, {"uri": "not found"})
+
+
+def _product_category(
+    db: sqlite3.Connection, uri: str, product: dict[str, Any], ctx: ProductContext
+) -> dict | None:
+    """The category of a product found by URI: the one the URI's path names ("womens/shoes/
+    <product>"), else the product's canonical one, else the first it is visible in. Clients
+    build breadcrumbs from it."""
+    lookups = catalog_lookups(db, ctx)
+    prefix = uri[: -len(product.get("uri", ""))].rstrip("/") if uri != product.get("uri") else ""
+    if prefix:
+        named = _category_by_uri(db, prefix, ctx)
+        if named is not None:
+            return named
+    candidates = [product.get("category")] + [c["category"] for c in product.get("categories", [])]
+    for candidate in candidates:
+        if candidate and int(candidate) in lookups.categories:
+            return lookups.category_json(int(candidate))
+    return None
 
 
 def _category_by_uri(db: sqlite3.Connection, uri: str, ctx: ProductContext) -> dict | None:

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# Every table a product, category or facet is built from.
+# Every table a product, category, facet or country list is built from.
 WATCHED_TABLES = (
     "currencies",
     "markets",
@@ -44,6 +44,11 @@ WATCHED_TABLES = (
     "items",
     "media",
     "related_products",
+    "subscription_plans",
+    "product_subscription_plans",
+    # The country lists every envelope carries.
+    "countries",
+    "states",
 )
 # Entries kept across all connections and versions; old versions simply age out. A result set
 # of the whole 10,000-product catalog (ids and facets) takes ~300 KB, so the cache stays under

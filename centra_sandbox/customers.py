@@ -1,4 +1,4 @@
-"""Customer handling routes of the Checkout API (Part A, 2.7 of the contract).
+"""Customer handling routes of the Checkout API.
 
 Login is tied to the session token. Where Centra's documentation is silent this sandbox decides:
 

@@ -56,14 +56,78 @@ COUNTRIES = [
     ("CH", "Switzerland", 0, 0, 1, 2, "de", 8.1, 1),
 ]
 
-US_STATES = [
-    ("CA", "California", 7.25),
-    ("FL", "Florida", 6.0),
-    ("NY", "New York", 4.0),
-    ("OR", "Oregon", 0.0),
-    ("TX", "Texas", 6.25),
-    ("WA", "Washington", 6.5),
-]
+# Every state of the two countries that have them. A state with a tax percent is taxed at it;
+# the others at their country's percent.
+STATES: dict[str, list[tuple[str, str, float | None]]] = {
+    "US": [
+        ("AL", "Alabama", None),
+        ("AK", "Alaska", None),
+        ("AZ", "Arizona", None),
+        ("AR", "Arkansas", None),
+        ("CA", "California", 7.25),
+        ("CO", "Colorado", None),
+        ("CT", "Connecticut", None),
+        ("DE", "Delaware", None),
+        ("DC", "District of Columbia", None),
+        ("FL", "Florida", 6.0),
+        ("GA", "Georgia", None),
+        ("HI", "Hawaii", None),
+        ("ID", "Idaho", None),
+        ("IL", "Illinois", None),
+        ("IN", "Indiana", None),
+        ("IA", "Iowa", None),
+        ("KS", "Kansas", None),
+        ("KY", "Kentucky", None),
+        ("LA", "Louisiana", None),
+        ("ME", "Maine", None),
+        ("MD", "Maryland", None),
+        ("MA", "Massachusetts", None),
+        ("MI", "Michigan", None),
+        ("MN", "Minnesota", None),
+        ("MS", "Mississippi", None),
+        ("MO", "Missouri", None),
+        ("MT", "Montana", None),
+        ("NE", "Nebraska", None),
+        ("NV", "Nevada", None),
+        ("NH", "New Hampshire", None),
+        ("NJ", "New Jersey", None),
+        ("NM", "New Mexico", None),
+        ("NY", "New York", 4.0),
+        ("NC", "North Carolina", None),
+        ("ND", "North Dakota", None),
+        ("OH", "Ohio", None),
+        ("OK", "Oklahoma", None),
+        ("OR", "Oregon", 0.0),
+        ("PA", "Pennsylvania", None),
+        ("RI", "Rhode Island", None),
+        ("SC", "South Carolina", None),
+        ("SD", "South Dakota", None),
+        ("TN", "Tennessee", None),
+        ("TX", "Texas", 6.25),
+        ("UT", "Utah", None),
+        ("VT", "Vermont", None),
+        ("VA", "Virginia", None),
+        ("WA", "Washington", 6.5),
+        ("WV", "West Virginia", None),
+        ("WI", "Wisconsin", None),
+        ("WY", "Wyoming", None),
+    ],
+    "CA": [
+        ("AB", "Alberta", None),
+        ("BC", "British Columbia", None),
+        ("MB", "Manitoba", None),
+        ("NB", "New Brunswick", None),
+        ("NL", "Newfoundland and Labrador", None),
+        ("NT", "Northwest Territories", None),
+        ("NS", "Nova Scotia", None),
+        ("NU", "Nunavut", None),
+        ("ON", "Ontario", None),
+        ("PE", "Prince Edward Island", None),
+        ("QC", "Quebec", None),
+        ("SK", "Saskatchewan", None),
+        ("YT", "Yukon", None),
+    ],
+}
 
 BRANDS = [
     (1, "Nordvik"),
@@ -267,7 +331,19 @@ PAYMENT_METHODS = [
     ("sandbox-redirect", "Card (sandbox redirect)", "redirect", 1, 0.0),
     ("sandbox-form", "Invoice (sandbox form)", "form", 2, 0.0),
     ("sandbox-direct", "Direct (sandbox)", "direct", 3, 0.0),
+    ("sandbox-widget", "Card (sandbox widget)", "widget", 4, 0.0),
 ]
+
+SUBSCRIPTION_PLANS = [
+    # id, name, interval value, interval type, discount %, shipping type, status
+    (1, "1 month subscription", 1, "month", 10.0, "DYNAMIC", "ACTIVE"),
+    (2, "3 months subscription", 3, "month", 15.0, "DYNAMIC", "ACTIVE"),
+    (3, "1 year subscription", 1, "year", 20.0, "DYNAMIC", "ACTIVE"),
+]
+# Accessories of the Essentials collection (bags and hats, the one-size chart) can be
+# subscribed to: each offers every plan.
+SUBSCRIBABLE_COLLECTION = 23
+SUBSCRIBABLE_CHART = "one-size"
 
 CMS_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     # uri -> language -> (title, body html)
@@ -296,6 +372,7 @@ INACTIVE_ARTICLES = {"summer-preview"}
 
 CATALOG_TABLES = [
     # Children before parents, for the foreign keys.
+    "product_subscription_plans",
     "related_products",
     "media",
     "items",
@@ -304,6 +381,7 @@ CATALOG_TABLES = [
     "product_markets",
     "product_texts",
     "products",
+    "subscription_plans",
     "category_texts",
     "categories",
     "collections",
@@ -392,7 +470,11 @@ class _DemoBuilder:
         self.rows["pricelists"] = list(PRICELISTS)
         self.rows["languages"] = list(LANGUAGES)
         self.rows["countries"] = list(COUNTRIES)
-        self.rows["states"] = [("US", code, name, tax) for code, name, tax in US_STATES]
+        self.rows["states"] = [
+            (country, code, name, tax)
+            for country, states in STATES.items()
+            for code, name, tax in states
+        ]
 
     def _categories(self) -> list[tuple[int, int, Leaf]]:
         """Insert the tree; returns (leaf id, root id, leaf) for product placement."""
@@ -532,6 +614,17 @@ class _DemoBuilder:
             for position, pid in enumerate(order):
                 self.rows["product_categories"].append((pid, category_id, position + 1))
         self._relations(groups)
+        self._subscription_plans()
+
+    def _subscription_plans(self) -> None:
+        # Derived from rows already drawn, so the random sequence is not touched.
+        self.rows["subscription_plans"] = list(SUBSCRIPTION_PLANS)
+        self.rows["product_subscription_plans"] = [
+            (row[0], plan[0])
+            for row in self.rows["products"]
+            if row[8] == SUBSCRIBABLE_COLLECTION and row[16] == SUBSCRIBABLE_CHART
+            for plan in SUBSCRIPTION_PLANS
+        ]
 
     def _pick_sizes(self, chart: str) -> list[tuple[int, str]]:
         sizes = list(CHARTS[chart].sizes)

@@ -14,7 +14,7 @@ import sqlite3
 from werkzeug.wrappers import Response
 
 from centra_sandbox.http import Call, pages
-from centra_sandbox.payment import provider_fields, with_query
+from centra_sandbox.payment_signing import provider_fields, with_query
 
 _PAGE = """<!doctype html>
 <html lang="en">

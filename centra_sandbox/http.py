@@ -156,8 +156,19 @@ class Call:
             raise ApiError(401, {"authorization": "shared secret required"})
 
     def server_field(self, name: str) -> Any:
-        """A request body field that only the shared secret may set; ignored without it."""
-        return self.body.get(name) if self.server else None
+        """A request body field that only the shared secret may set; ignored without it, and
+        None when not sent (see ``selector``)."""
+        return selector(self.body, name) if self.server else None
+
+
+def selector(body: dict[str, Any], name: str) -> Any:
+    """A context selector of a body (``market``, ``pricelist``, ``country``, ``language``), or
+    None when it is missing, null or an empty string: clients fill such fields from a form or a
+    setting that may be blank, and Centra then keeps the session's (or the store's) value."""
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
 
 
 def json_body(request: Request) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Checkout API payment routes: ``POST payment``, ``POST payment-result``, ``GET receipt``, and the
-order a paid selection becomes (Part A 4, Part B 3).
+order a paid selection becomes.
 
-The three demo methods behave like Centra's dummy plugins, by ``payment_methods.kind``:
+The demo methods behave like Centra's dummy plugins, by ``payment_methods.kind``:
 
 - ``redirect`` answers ``{action: "redirect", url}`` to the hosted page (``hosted_payment``); its
   approve button sends the browser (303) to ``paymentReturnPage`` with the provider parameters,
@@ -9,11 +9,16 @@ The three demo methods behave like Centra's dummy plugins, by ``payment_methods.
 - ``form`` answers ``{action: "form", formHtml, formFields, formUrl}``: an auto-submitting POST
   form to ``paymentReturnPage?centraPaymentMethod=<method>`` carrying the provider parameters;
 - ``direct`` completes at once: ``{action: "success", order, languages, countries, location,
-  loggedIn?}``. So does any method when the grand total is 0 (Part B 3.7).
+  loggedIn?}``. So does any method when the grand total is 0, as Centra skips the provider for
+  a free order
+  (https://docs.centra.com/fe-development/payments/handling-0-payments);
+- ``widget`` (``widget_payment``) is the only kind that takes ``paymentInitiateOnly``: it
+  answers its widget (``action: "form"``) until a ``POST payment`` carries the widget's
+  ``paymentMethodSpecificFields``, then a 3-D Secure step (``action: "javascript"``) that ends on
+  the return or failed page.
 
-Provider parameters are ``centraPaymentMethod, payment, amount, currency, status, signature``;
-``signature`` is an HMAC-SHA256 over the other five under a key kept in the store's meta table
-(one per sandbox database). ``payment-result`` creates the order only from parameters it issued,
+Provider parameters (``payment_signing``) are ``centraPaymentMethod, payment, amount, currency,
+status, signature``. ``payment-result`` creates the order only from parameters it issued,
 for the token's own selection, while the payment is still open and its amount matches the
 selection; anything else answers 412 ``{"errors": {"paymentMethod": "failed"}, "messages":
 [...]}`` (the status the External Payment plugin documents for a failed result). Calling it again
@@ -21,18 +26,20 @@ for a paid payment returns the same order (200). A stock shortage at that point 
 ``unavailable`` and ``cancellation`` and cuts the selection, as aggressive overselling prevention
 does.
 
-``POST payment`` refuses, all in one 406 body: no items (``selection``), a not-shippable
-country (``country``), no shipping method, missing or non-absolute return/failed pages,
-``termsAndConditions`` not true (``"must be true"``), required address fields
-(``"address.email": "required"``) and a shipping destination other than the selection's country.
-An unknown method is 404 ``{"paymentMethod": "not found"}``. Accepted address fields are stored on
-the selection before the stock check, which answers 410 with ``unavailable`` and the envelope.
-Orders are numbered from 1001; their ``date`` is UTC.
+``POST payment`` first moves the selection to where the goods go (the shipping address's
+country, else the billing one's, and its state): prices and taxes are fixed there, as after
+``PUT countries/{c}/states/{s}``. It refuses, all in one 406 body: a destination that is not
+shippable or unknown (``"address.country": "not shippable"``, or ``shippingAddress.country``),
+an unknown state of a country with states (``address.state``), no items (``selection``), no
+shipping method, missing or non-absolute return/failed pages, ``termsAndConditions`` not
+accepted (``"must be true"``) and required address fields (``"address.email": "required"``); a
+refusal also undoes the move. An unknown method is 404 ``{"paymentMethod": "not found"}``.
+Accepted address fields are stored on the selection before the stock check, which answers 410
+with ``unavailable`` and the envelope. Orders are numbered from 1001; their ``date`` is UTC.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import html
 import json
@@ -40,11 +47,12 @@ import re
 import secrets
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from typing import Any
+from urllib.parse import urlsplit
 
 from centra_sandbox.http import ApiError, Call, api
 from centra_sandbox.money import currency_format
+from centra_sandbox.payment_signing import SIGNED_FIELDS, provider_fields, signature, with_query
 from centra_sandbox.selections.checkout_fields import (
     ADDRESS_FIELDS,
     REQUIRED_ADDRESS_FIELDS,
@@ -53,54 +61,26 @@ from centra_sandbox.selections.checkout_fields import (
 )
 from centra_sandbox.selections.envelope import context_json, selection_response, session_customer
 from centra_sandbox.selections.lines import drop_unsellable_lines
+from centra_sandbox.selections.location import move_to_destination
 from centra_sandbox.selections.methods import effective_payment_method, find_payment_method
 from centra_sandbox.selections.place import place_of
 from centra_sandbox.selections.pricing import Priced, price_selection
 from centra_sandbox.selections.records import fresh_selection, load_selection
 from centra_sandbox.selections.selection_json import discounts_json, item_json, totals_json
 from centra_sandbox.selections.stock import shortages_at_checkout
+from centra_sandbox.widget_payment import (
+    WIDGET_KIND,
+    card_errors,
+    challenge_action,
+    payment_status_for,
+    widget_form,
+)
 
-if TYPE_CHECKING:
-    from centra_sandbox.app import Sandbox
-
-SIGNED_FIELDS = ("centraPaymentMethod", "payment", "amount", "currency", "status")
-SIGNING_KEY_META = "payment_signing_key"
 MAX_URL_LENGTH = 2048
+# What a widget needs before it can be shown: the rest comes with its callback.
+_NEEDED_TO_INITIATE = ("selection", "shippingMethod", "address.country")
 FIRST_ORDER_NUMBER = 1001
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-# -- provider parameters -----------------------------------------------------------------------
-
-
-def _signing_key(sandbox: Sandbox) -> bytes:
-    key = sandbox.store.get_meta(SIGNING_KEY_META)
-    if key is None:
-        key = secrets.token_hex(32)
-        sandbox.store.set_meta(SIGNING_KEY_META, key)
-    return key.encode()
-
-
-def _signature(sandbox: Sandbox, fields: dict[str, str]) -> str:
-    message = "\n".join(f"{name}={fields.get(name, '')}" for name in SIGNED_FIELDS)
-    return hmac.new(_signing_key(sandbox), message.encode(), hashlib.sha256).hexdigest()
-
-
-def provider_fields(sandbox: Sandbox, payment: sqlite3.Row, status: str) -> dict[str, str]:
-    """What the "provider" hands back to the shop's return or failed page, signed."""
-    fields = {
-        "centraPaymentMethod": payment["method"],
-        "payment": payment["id"],
-        "amount": payment["amount"],
-        "currency": payment["currency"],
-        "status": status,
-    }
-    fields["signature"] = _signature(sandbox, fields)
-    return fields
-
-
-def with_query(url: str, params: dict[str, str]) -> str:
-    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
 
 
 def _amount_text(priced: Priced) -> str:
@@ -123,16 +103,12 @@ def _page_url(body: dict[str, Any], name: str, errors: dict[str, str]) -> str:
     return value
 
 
-def _checkout_errors(
-    priced: Priced, address: dict[str, Any], shipping_address: dict[str, Any], extra: dict
-) -> dict[str, str]:
+def _checkout_errors(priced: Priced, address: dict[str, Any], extra: dict) -> dict[str, str]:
+    """What the selection (already moved to the address's country) still lacks."""
     errors: dict[str, str] = {}
-    place = priced.place
     if not priced.lines:
         errors["selection"] = "no items"
-    if not place.ship_to:
-        errors["country"] = "not shippable"
-    elif priced.shipping is None:
+    if priced.place.ship_to and priced.shipping is None:
         errors["shippingMethod"] = "required"
     if extra.get("termsAndConditions") is not True:
         errors["termsAndConditions"] = "must be true"
@@ -141,11 +117,6 @@ def _checkout_errors(
             errors[f"address.{name}"] = "required"
     if address.get("email") and not _EMAIL.match(address["email"]):
         errors["address.email"] = "not valid"
-    # Prices and tax follow the selection's country, so the goods must go there.
-    key = "shippingAddress.country" if shipping_address.get("country") else "address.country"
-    destination = shipping_address.get("country") or address.get("country")
-    if destination and place.country is not None and destination != place.country["code"]:
-        errors[key] = "must be the selection's country"
     return errors
 
 
@@ -153,7 +124,11 @@ def _checkout_errors(
 def start_payment(call: Call) -> tuple[int, dict[str, Any]] | dict[str, Any]:
     db = call.db
     selection_id = call.selection_id
-    method, pages = _accepted_checkout(call, selection_id)
+    initiate_only = bool(call.body.get("paymentInitiateOnly"))
+    method, pages = _accepted_checkout(call, selection_id, initiate_only)
+    if initiate_only:
+        # Only puts the widget on the page: never a payment, never an order.
+        return widget_form(price_selection(db, selection_id), method["id"])
     # Lines the catalog stopped selling are not paid for, and not checked for stock.
     drop_unsellable_lines(db, selection_id, place_of(db, load_selection(db, selection_id)))
     unavailable = shortages_at_checkout(db, selection_id)
@@ -165,19 +140,31 @@ def start_payment(call: Call) -> tuple[int, dict[str, Any]] | dict[str, Any]:
         }
 
     priced = price_selection(db, selection_id)
-    payment = _record_payment(call, priced, method, *pages)
+    specific = call.body.get("paymentMethodSpecificFields")
+    widget = method["kind"] == WIDGET_KIND and priced.grand_total != 0
+    if widget and specific is None:
+        # A widget method starts with its widget; its callback comes back with the fields.
+        return widget_form(priced, method["id"])
+    status = payment_status_for(specific) if widget else "pending"
+    payment = _record_payment(call, priced, method, *pages, status=status)
     if priced.grand_total == 0 or method["kind"] == "direct":
         order = place_order(call, priced, payment)
         return {"action": "success", "order": order, **_after_order_context(call)}
     if method["kind"] == "redirect":
         base = call.sandbox.public_url(call.request)
         return {"action": "redirect", "url": f"{base}/payment/{payment['id']}"}
+    if widget:
+        amount = priced.place.money("amount", priced.grand_total)["amount"]
+        return challenge_action(call.sandbox, payment, amount)
     return _form_action(call, payment)
 
 
-def _accepted_checkout(call: Call, selection_id: str) -> tuple[sqlite3.Row, tuple[str, str]]:
+def _accepted_checkout(
+    call: Call, selection_id: str, initiate_only: bool
+) -> tuple[sqlite3.Row, tuple[str, str]]:
     """Validate the payment request against the selection and store its fields; returns the
-    payment method and the (return, failed) pages. Refusals change nothing."""
+    payment method and the (return, failed) pages. Refusals change nothing. Initiating a
+    widget needs only the items, a shipping method and the address's country."""
     db, body = call.db, call.body
     sel = load_selection(db, selection_id)
     address, shipping_address, extra = clean_payment_fields(sel, body)
@@ -187,16 +174,24 @@ def _accepted_checkout(call: Call, selection_id: str) -> tuple[sqlite3.Row, tupl
         method = effective_payment_method(db, sel["payment_method"])
         if method is None:
             raise ApiError(404, {"paymentMethod": "not found"})
-    if body.get("paymentInitiateOnly"):
+    if initiate_only and method["kind"] != WIDGET_KIND:
         raise ApiError(406, {"paymentInitiateOnly": "not supported by this payment method"})
     errors: dict[str, str] = {}
-    pages = (
-        _page_url(body, "paymentReturnPage", errors),
-        _page_url(body, "paymentFailedPage", errors),
-    )
-    errors.update(
-        _checkout_errors(price_selection(db, selection_id), address, shipping_address, extra)
-    )
+    pages = ("", "")
+    if not initiate_only:
+        pages = (
+            _page_url(body, "paymentReturnPage", errors),
+            _page_url(body, "paymentFailedPage", errors),
+        )
+        if method["kind"] == WIDGET_KIND and "paymentMethodSpecificFields" in body:
+            errors.update(card_errors(body["paymentMethodSpecificFields"]))
+    # Prices and taxes follow the address: the move is undone with everything else when the
+    # payment is refused (the request's transaction rolls back).
+    errors.update(move_to_destination(db, selection_id, address, shipping_address))
+    checkout = _checkout_errors(price_selection(db, selection_id), address, extra)
+    if initiate_only:
+        checkout = {k: v for k, v in checkout.items() if k in _NEEDED_TO_INITIATE}
+    errors.update(checkout)
     if errors:
         raise ApiError(406, errors)
     db.execute(
@@ -214,7 +209,12 @@ def _accepted_checkout(call: Call, selection_id: str) -> tuple[sqlite3.Row, tupl
 
 
 def _record_payment(
-    call: Call, priced: Priced, method: sqlite3.Row, return_page: str, failed_page: str
+    call: Call,
+    priced: Priced,
+    method: sqlite3.Row,
+    return_page: str,
+    failed_page: str,
+    status: str = "pending",
 ) -> sqlite3.Row:
     db, selection_id = call.db, priced.sel["id"]
     # A new attempt replaces any earlier one still waiting for the shopper.
@@ -226,7 +226,7 @@ def _record_payment(
     payment_id = secrets.token_hex(16)
     db.execute(
         "INSERT INTO payments (id, selection_id, method, amount, currency, return_page, "
-        "failed_page, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+        "failed_page, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             payment_id,
             selection_id,
@@ -235,6 +235,7 @@ def _record_payment(
             priced.place.currency["code"],
             return_page,
             failed_page,
+            status,
             call.now,
         ),
     )
@@ -369,7 +370,7 @@ def _verified_payment(call: Call, fields: dict[str, Any]) -> sqlite3.Row:
     given = {name: fields.get(name) for name in (*SIGNED_FIELDS, "signature")}
     if not all(isinstance(value, str) and len(value) <= 256 for value in given.values()):
         raise _failed("The payment parameters are incomplete.")
-    expected = _signature(call.sandbox, given)  # type: ignore[arg-type]
+    expected = signature(call.sandbox, given)  # type: ignore[arg-type]
     if not hmac.compare_digest(expected, given["signature"]):  # type: ignore[arg-type]
         raise _failed("The payment parameters could not be verified.")
     payment = call.db.execute("SELECT * FROM payments WHERE id = ?", (given["payment"],)).fetchone()

@@ -94,14 +94,13 @@ def product_context(call: Call) -> ProductContext:
     preview = False
     flag = call.sandbox.config.preview_flag
     if call.server:
-        body = call.body
-        if body.get("market") is not None:
-            market = _market_arg(db, body["market"])
-        if body.get("pricelist") is not None:
-            pricelist = _pricelist_arg(db, body["pricelist"])
-        if body.get("language") is not None:
-            language = _language_arg(db, body["language"])
-        preview = bool_arg(body.get(flag), flag)
+        if (chosen := call.server_field("market")) is not None:
+            market = _market_arg(db, chosen)
+        if (chosen := call.server_field("pricelist")) is not None:
+            pricelist = _pricelist_arg(db, chosen)
+        if (chosen := call.server_field("language")) is not None:
+            language = _language_arg(db, chosen)
+        preview = bool_arg(call.body.get(flag), flag)
     return ProductContext(
         market=market,
         pricelist=pricelist,

@@ -16,7 +16,12 @@ from typing import Any, Literal
 from centra_sandbox.catalog_lookups import CatalogLookups, catalog_lookups
 from centra_sandbox.product_context import ALL, ProductContext, store_defaults
 from centra_sandbox.product_filters import marks, visible_where
-from centra_sandbox.product_prices import lowest_price, price_fields
+from centra_sandbox.product_prices import (
+    lowest_price,
+    price_fields,
+    priced_subscription_plan_json,
+    subscription_plan_json,
+)
 from centra_sandbox.size_charts import (
     CHARTS,
     EMPTY_MEASUREMENT_CHART,
@@ -90,11 +95,12 @@ def serialize_products(
     """Product objects for ``ids``, in that order (unknown ids are skipped).
 
     ``related``: "variants" gives the small ``{product, available, media, relation}`` form of
-    variant relations; "all" gives full objects for variant and standard relations; "none"
-    leaves ``relatedProducts`` out. ``embedded`` drops the listing-only fields (``available``,
-    ``prices``, ``markets``, ``relatedProducts``), as in selection items. ``measurement_chart``
-    false leaves ``measurementChart`` out (``POST products`` with ``"measurementChart": false``),
-    of the related full objects too.
+    variant relations; "all" gives full objects for variant and standard relations, each with
+    its own variant relations in the small form; "none" leaves ``relatedProducts`` out.
+    ``embedded`` drops the listing-only fields (``available``, ``prices``, ``markets``,
+    ``relatedProducts``), as in selection items. ``measurement_chart`` false leaves
+    ``measurementChart`` out (``POST products`` with ``"measurementChart": false``), of the
+    related full objects too.
     """
     if not ids:
         return []
@@ -136,6 +142,15 @@ def serialize_products(
     charts = {pid: CHARTS.get(row["size_chart"]) for pid, row in products.items()}
     items, item_tables = _items_json(db, ids, charts)
     media = _media_keys(db, ids)
+    plans = _group(
+        _rows_for(
+            db,
+            "SELECT x.product_id, s.* FROM product_subscription_plans x "
+            "JOIN subscription_plans s ON s.id = x.plan_id WHERE x.product_id IN ({ids}) "
+            "ORDER BY x.product_id, s.id",
+            ids,
+        )
+    )
     result = [
         _product_json(
             products[pid],
@@ -147,6 +162,7 @@ def serialize_products(
             item_tables[pid],
             _measurement_chart(charts[pid]) if measurement_chart else None,
             media.get(pid, []),
+            plans.get(pid, []),
             lookups,
             ctx,
             embedded,
@@ -279,6 +295,7 @@ def _product_json(
     item_table: dict[str, Any],
     measurement_chart: dict[str, Any] | None,
     media: list[str],
+    plans: list[sqlite3.Row],
     lookups: CatalogLookups,
     ctx: ProductContext,
     embedded: bool,
@@ -331,11 +348,15 @@ def _product_json(
                 for p in prices
             }
         priced = bool(prices)
+        data["subscriptionPlans"] = [subscription_plan_json(plan) for plan in plans]
     else:
         price = prices[0] if prices else None
         currency = lookups.currencies.get(ctx.pricelist)
         data.update(price_fields(price, currency))
         data["lowestPrice"] = lowest_price(price, currency)
+        data["subscriptionPlans"] = [
+            priced_subscription_plan_json(plan, price, currency) for plan in plans
+        ]
         priced = price is not None
     if not embedded:
         data["available"] = priced and in_stock
@@ -343,6 +364,9 @@ def _product_json(
             data["markets"] = markets
     # Shared with every product of the same chart: read-only.
     data["itemTable"] = item_table
+    # The sandbox has no localized size charts; the fields are there, empty, as in Centra.
+    data["tableMappings"] = {}
+    data["defaultLocalizedChart"] = ""
     data["items"] = items
     data["media"] = _media_json(media, ctx.media_base)
     if measurement_chart is not None:
@@ -387,16 +411,19 @@ def _attach_related(
         {r["related_id"] for r in rows if related == "all" or r["relation"] == "variant"}
     )
     if related == "all":
+        # Full related products carry their own relations, in the short form only.
         objects = {
             int(p["product"]): p
             for p in serialize_products(
                 db,
                 _visible_ids(db, wanted, ctx),
                 ctx,
-                related="none",
+                related="variants",
                 measurement_chart=measurement_chart,
             )
         }
+        for nested in objects.values():
+            nested.setdefault("relatedProducts", [])
     else:
         objects = _variant_summaries(db, wanted, ctx)
     for product in products:

@@ -1,5 +1,6 @@
 """A Product's price fields (``price``, ``priceBeforeDiscount``, their ``AsNumber`` twins,
-``discountPercent``, flags) and ``lowestPrice``, formatted in the pricelist's currency."""
+``discountPercent``, flags), ``lowestPrice`` and its ``subscriptionPlans``, formatted in the
+pricelist's currency."""
 
 from __future__ import annotations
 
@@ -67,3 +68,38 @@ def lowest_price(row: sqlite3.Row | None, currency: Any) -> list[dict[str, Any]]
     if row is None or currency is None or row["lowest_price"] is None:
         return []
     return [dict(_lowest(row["lowest_price"], row["price_before_discount"], currency))]
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def subscription_plan_json(plan: sqlite3.Row) -> dict[str, Any]:
+    """One of ``subscriptionPlans`` across all pricelists (``pricelist: "all"``): no price,
+    like the product itself."""
+    return {
+        "subscriptionPlan": plan["id"],
+        "name": plan["name"],
+        "intervalValue": plan["interval_value"],
+        "intervalType": plan["interval_type"],
+        "discountPercent": _number(plan["discount_percent"]),
+        "shippingType": plan["shipping_type"],
+        "status": plan["status"],
+    }
+
+
+def priced_subscription_plan_json(
+    plan: sqlite3.Row, price: sqlite3.Row | None, currency: Any
+) -> dict[str, Any]:
+    """One of ``subscriptionPlans`` in one pricelist: also the product's price before and after
+    the plan's discount, null when the product has no price there."""
+    data = subscription_plan_json(plan)
+    if price is None or currency is None:
+        data.update(
+            price=None, priceAsNumber=None, priceAfterDiscount=None, priceAfterDiscountAsNumber=None
+        )
+        return data
+    after = price["price"] * (100 - plan["discount_percent"]) / 100
+    data.update(money_pair("price", price["price"], currency))
+    data.update(money_pair("priceAfterDiscount", after, currency))
+    return data

@@ -5,9 +5,9 @@ Every success answers the SelectionResponse envelope (``selections.envelope.sele
 the rules they share (stock, pricing, what "unsellable" means) are documented in the
 ``selections`` package.
 
-Bulk ``PUT items`` (D-selord): 400 when the body is malformed (not lists of objects with the
-right types, quantities outside 0..9999 for lines or 1..9999 for items, more than 100 entries);
-404 when a line or item is unknown (``{"lines.0.line": "not found"}``,
+Bulk ``PUT items``, with the status codes Centra documents: 400 when the body is malformed (not
+lists of objects with the right types, quantities outside 0..9999 for lines or 1..9999 for items,
+more than 100 entries); 404 when a line or item is unknown (``{"lines.0.line": "not found"}``,
 ``{"items.1.item": "product item not found"}``); 406 when an item is already on a line, is not
 purchasable, or an entry repeats (``{"items.0.item": "already in selection"}``). Nothing changes on
 400/404/406. Otherwise every operation runs and the answer is 200; one that found no stock at all
@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from centra_sandbox.http import ApiError, Call, api
+from centra_sandbox.http import ApiError, Call, api, selector
 from centra_sandbox.selections.checkout_fields import clean_payment_fields
 from centra_sandbox.selections.envelope import selection_response
 from centra_sandbox.selections.lines import (
@@ -283,8 +283,8 @@ def put_country(call: Call) -> dict[str, Any]:
     db = call.db
     country = find_country(db, call.params["country"])
     language = None
-    if "language" in call.body:
-        language = find_language(db, call.body["language"])["code"]
+    if (wanted := selector(call.body, "language")) is not None:
+        language = find_language(db, wanted)["code"]
     move_to_country(db, call.selection_id, country, language=language)
     return selection_response(call)
 

@@ -113,6 +113,16 @@ CREATE TABLE IF NOT EXISTS related_products (
     related_id INTEGER NOT NULL REFERENCES products(id),
     relation TEXT NOT NULL, PRIMARY KEY (product_id, related_id)
 );
+CREATE TABLE IF NOT EXISTS subscription_plans (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, interval_value INTEGER NOT NULL,
+    interval_type TEXT NOT NULL CHECK (interval_type IN ('day', 'week', 'month', 'year')),
+    discount_percent REAL NOT NULL DEFAULT 0, shipping_type TEXT NOT NULL DEFAULT 'DYNAMIC',
+    status TEXT NOT NULL DEFAULT 'ACTIVE'
+);
+CREATE TABLE IF NOT EXISTS product_subscription_plans (
+    product_id INTEGER NOT NULL REFERENCES products(id),
+    plan_id INTEGER NOT NULL REFERENCES subscription_plans(id), PRIMARY KEY (product_id, plan_id)
+);
 CREATE TABLE IF NOT EXISTS cms_articles (
     id INTEGER PRIMARY KEY, uri TEXT NOT NULL UNIQUE, active INTEGER NOT NULL DEFAULT 1,
     is_home INTEGER NOT NULL DEFAULT 0

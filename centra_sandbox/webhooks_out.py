@@ -1,8 +1,8 @@
 """Webhooks the sandbox sends when its catalog changes, as Centra's "Checkout API" webhook plugin
-does (contract Part B, 1): ``POST``, ``application/x-www-form-urlencoded``, body
-``payload=<urlencoded compact JSON>`` such as ``{"products":["12"]}``, ids as strings, at most
-``config.webhook_batch_size`` ids per call, signed with
-``X-Centra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`` when
+does (https://centra.dev/docs/extend-with-plugins/integrations/centra-webhooks): ``POST``,
+``application/x-www-form-urlencoded``, body ``payload=<urlencoded compact JSON>`` such as
+``{"products":["12"]}``, ids as strings, at most ``config.webhook_batch_size`` ids per call, signed
+with ``X-Centra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`` when
 ``config.webhook_secret`` is set.
 
 Delivery is a transactional outbox: ``queue_webhook`` writes pending rows into

@@ -27,7 +27,8 @@ Decisions where Centra's documentation leaves room (the storefront can rely on t
   ``{"item": "product item not found"}``; an item with no price in the pricelist answers 406
   ``{"item": "not purchasable"}``. Quantities in paths are integers from 1 to ``MAX_LINE_QUANTITY``
   (``PUT lines/{line}/quantity/0`` removes the line); anything else is 400 ``errors.quantity``.
-- Stock ("aggressive" overselling prevention, D-oversell): a call that asks for more than
+- Stock (Centra's "aggressive" overselling prevention,
+  https://docs.centra.com/fe-development/overselling-prevention): a call that asks for more than
   ``items.stock`` on one line is capped at the stock and answers 200 with ``unavailable``
   (partial shortage). When nothing of the requested increase can be added (stock 0, or the line
   already holds all the stock) it answers 410 ``{"errors": {"stock": "unavailable items"},
@@ -54,6 +55,7 @@ Decisions where Centra's documentation leaves room (the storefront can rely on t
 from centra_sandbox.selections.checkout_fields import (
     ADDRESS_FIELDS,
     INPUT_ONLY_ADDRESS_FIELDS,
+    INPUT_ONLY_SHIPPING_FIELDS,
     MAX_CONSENTS,
     MAX_FIELD_LENGTH,
     MAX_NOTES_LENGTH,
@@ -64,14 +66,11 @@ from centra_sandbox.selections.checkout_fields import (
 )
 from centra_sandbox.selections.envelope import (
     context_json,
-    language_json,
-    language_list,
     location_json,
     logged_in_json,
     payment_methods_json,
     selection_response,
     session_customer,
-    shippable_countries,
     shipping_methods_json,
 )
 from centra_sandbox.selections.lines import (
@@ -126,6 +125,7 @@ from centra_sandbox.selections.vouchers import (
 __all__ = [
     "ADDRESS_FIELDS",
     "INPUT_ONLY_ADDRESS_FIELDS",
+    "INPUT_ONLY_SHIPPING_FIELDS",
     "MAX_CONSENTS",
     "MAX_FIELD_LENGTH",
     "MAX_LINE_QUANTITY",
@@ -158,8 +158,6 @@ __all__ = [
     "find_voucher",
     "fresh_selection",
     "item_json",
-    "language_json",
-    "language_list",
     "load_selection",
     "location_json",
     "logged_in_json",
@@ -181,7 +179,6 @@ __all__ = [
     "selection_response",
     "session_customer",
     "set_line_quantity",
-    "shippable_countries",
     "shipping_methods_json",
     "shipping_options",
     "shortages_at_checkout",

@@ -27,15 +27,19 @@ ADDRESS_FIELDS = (
     "vatNumber",
 )
 SHIPPING_ADDRESS_FIELDS = tuple(f for f in ADDRESS_FIELDS if f != "vatNumber")
-# Accepted on input, stored, never echoed in the selection's address (Part A 3.2).
+# Accepted on input, stored, never echoed in the selection's address; the shipping address has
+# no identity number.
 INPUT_ONLY_ADDRESS_FIELDS = ("identityNumber", "houseNumber", "houseExtension")
+INPUT_ONLY_SHIPPING_FIELDS = ("houseNumber", "houseExtension")
 REQUIRED_ADDRESS_FIELDS = ("email", "country")
 
 MAX_NOTES_LENGTH = 2000
 MAX_CONSENTS = 50
 
 
-def _clean_address(value: Any, prefix: str, fields: tuple[str, ...]) -> dict[str, Any]:
+def _clean_address(
+    value: Any, prefix: str, fields: tuple[str, ...], input_only: tuple[str, ...]
+) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ApiError(400, {prefix: "must be an object"})
     cleaned: dict[str, Any] = {}
@@ -46,7 +50,7 @@ def _clean_address(value: Any, prefix: str, fields: tuple[str, ...]) -> dict[str
             if not isinstance(raw, bool):
                 raise ApiError(400, {name: "must be a boolean"})
             cleaned[key] = raw
-        elif key in fields or (prefix == "address" and key in INPUT_ONLY_ADDRESS_FIELDS):
+        elif key in fields or key in input_only:
             if raw is None:
                 raw = ""
             if not isinstance(raw, str):
@@ -63,13 +67,16 @@ def _clean_address(value: Any, prefix: str, fields: tuple[str, ...]) -> dict[str
     return cleaned
 
 
-def _truthy_terms(value: Any) -> bool:
-    # The order-flow example sends the string "true".
+def _terms_accepted(value: Any) -> bool:
+    """Whether a ``termsAndConditions`` value means "accepted": JSON ``true``, the string
+    ``"true"`` (Centra's own order-flow example sends it), or ``1``/``"1"`` (an HTML checkbox
+    posted through a form). Anything else, whatever its type, is simply not accepted: ``POST
+    payment`` then answers ``"must be true"``, never a type error."""
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
-        return value == "true"
-    raise ApiError(400, {"termsAndConditions": "must be a boolean"})
+    if isinstance(value, int):
+        return value == 1
+    return value in ("true", "1")
 
 
 def clean_payment_fields(
@@ -82,19 +89,26 @@ def clean_payment_fields(
     shipping_address = json.loads(sel["shipping_address"] or "{}")
     extra = json.loads(sel["extra"] or "{}")
     if "address" in body:
-        address.update(_clean_address(body["address"], "address", ADDRESS_FIELDS))
+        address.update(
+            _clean_address(body["address"], "address", ADDRESS_FIELDS, INPUT_ONLY_ADDRESS_FIELDS)
+        )
         if "newsletter" in address:
             extra["newsletter"] = address.pop("newsletter")
     if "shippingAddress" in body:
         shipping_address.update(
-            _clean_address(body["shippingAddress"], "shippingAddress", SHIPPING_ADDRESS_FIELDS)
+            _clean_address(
+                body["shippingAddress"],
+                "shippingAddress",
+                SHIPPING_ADDRESS_FIELDS,
+                INPUT_ONLY_SHIPPING_FIELDS,
+            )
         )
     if "newsletter" in body:
         if not isinstance(body["newsletter"], bool):
             raise ApiError(400, {"newsletter": "must be a boolean"})
         extra["newsletter"] = body["newsletter"]
     if "termsAndConditions" in body:
-        extra["termsAndConditions"] = _truthy_terms(body["termsAndConditions"])
+        extra["termsAndConditions"] = _terms_accepted(body["termsAndConditions"])
     if "additionalNotes" in body:
         notes = body["additionalNotes"]
         if not isinstance(notes, str):
@@ -114,16 +128,22 @@ def clean_payment_fields(
     return address, shipping_address, extra
 
 
-def _field(kind: str, required: bool = False) -> dict[str, Any]:
-    return {"type": kind, "required": required, "visible": True}
+def _field(kind: str, required: bool = False, visible: bool = True) -> dict[str, Any]:
+    return {"type": kind, "required": required, "visible": visible}
 
 
 def payment_fields() -> dict[str, Any]:
-    """The checkout field configuration; the defaults require only address email and country."""
+    """The checkout field configuration of the demo plugin: every documented field, required
+    only address email and country (Centra's defaults); the input-only fields (identity number,
+    house number and extension) are there but hidden, as a plugin not configured for the
+    countries that use them has them."""
     address = {name: _field("string", name in REQUIRED_ADDRESS_FIELDS) for name in ADDRESS_FIELDS}
+    address.update({name: _field("string", visible=False) for name in INPUT_ONLY_ADDRESS_FIELDS})
     address["newsletter"] = _field("boolean")
+    shipping = {name: _field("string") for name in SHIPPING_ADDRESS_FIELDS}
+    shipping.update({name: _field("string", visible=False) for name in INPUT_ONLY_SHIPPING_FIELDS})
     return {
         "termsAndConditions": _field("boolean", True),
         "address": address,
-        "shippingAddress": {name: _field("string") for name in SHIPPING_ADDRESS_FIELDS},
+        "shippingAddress": shipping,
     }

@@ -1,4 +1,4 @@
-"""The SelectionResponse envelope (Part A 3.2) and the context every envelope shares:
+"""The SelectionResponse envelope and the context every envelope shares:
 ``languages``, ``countries``, ``location``, ``loggedIn?``, the method lists and ``paymentFields``.
 
 ``location.language`` is the selection's language as a Language object (the top-level
@@ -12,43 +12,11 @@ from typing import Any
 
 from centra_sandbox.http import Call
 from centra_sandbox.selections.checkout_fields import REQUIRED_ADDRESS_FIELDS, payment_fields
-from centra_sandbox.selections.methods import payment_methods
+from centra_sandbox.selections.methods import WIDGET_KIND, payment_methods
 from centra_sandbox.selections.place import Place, dec
 from centra_sandbox.selections.pricing import Priced, price_selection
 from centra_sandbox.selections.selection_json import selection_json
-
-
-def language_json(row: sqlite3.Row) -> dict[str, Any]:
-    return {"language": row["code"], "name": row["name"], "default": bool(row["is_default"])}
-
-
-def language_list(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    rows = db.execute("SELECT * FROM languages ORDER BY name, code").fetchall()
-    return [language_json(row) for row in rows]
-
-
-def shippable_countries(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    """``countries`` of the envelope (CountryShippable): shippable ones, states where they exist."""
-    states: dict[str, list[dict[str, str]]] = {}
-    for row in db.execute("SELECT country, code, name FROM states ORDER BY name").fetchall():
-        states.setdefault(row["country"], []).append({"state": row["code"], "name": row["name"]})
-    rows = db.execute(
-        "SELECT c.*, p.currency FROM countries c JOIN pricelists p ON p.id = c.pricelist "
-        "WHERE c.ship_to = 1 ORDER BY c.name"
-    ).fetchall()
-    countries = []
-    for row in rows:
-        country = {
-            "country": row["code"],
-            "name": row["name"],
-            "eu": bool(row["eu"]),
-            "language": row["language"],
-            "currency": row["currency"],
-        }
-        if row["code"] in states:
-            country["states"] = states[row["code"]]
-        countries.append(country)
-    return countries
+from centra_sandbox.settings_json import countries_json, language_json, languages_json
 
 
 def location_json(db: sqlite3.Connection, place: Place) -> dict[str, Any]:
@@ -81,7 +49,8 @@ def payment_methods_json(db: sqlite3.Connection, place: Place) -> list[dict[str,
             "paymentMethod": row["id"],
             "name": row["name"],
             "paymentMethodType": row["kind"],
-            "supportsInitiateOnly": False,
+            # Only a widget can be shown before the shopper has filled in the address.
+            "supportsInitiateOnly": row["kind"] == WIDGET_KIND,
             "providesCustomerAddressAfterPayment": False,
             "addressRequiredFields": list(REQUIRED_ADDRESS_FIELDS),
             **place.money("handlingCost", dec(row["handling_cost"])),
@@ -118,8 +87,8 @@ def session_customer(call: Call) -> int | None:
 def context_json(call: Call, place: Place) -> dict[str, Any]:
     """``languages``, ``countries``, ``location`` and ``loggedIn?``: what every envelope shares."""
     body: dict[str, Any] = {
-        "languages": language_list(call.db),
-        "countries": shippable_countries(call.db),
+        "languages": languages_json(call.db),
+        "countries": countries_json(call.db),
         "location": location_json(call.db, place),
     }
     customer = logged_in_json(call.db, session_customer(call))
@@ -129,7 +98,7 @@ def context_json(call: Call, place: Place) -> dict[str, Any]:
 
 
 def selection_response(call: Call, selection_id: str | None = None) -> dict:
-    """The SelectionResponse envelope (Part A 3.2) without ``token``, which the app adds."""
+    """The SelectionResponse envelope without ``token``, which the app adds."""
     db = call.db
     selection_id = selection_id or call.selection_id
     priced = price_selection(db, selection_id)

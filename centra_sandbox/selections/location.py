@@ -69,6 +69,50 @@ def country_defaults(
     }
 
 
+def move_to_destination(
+    db: sqlite3.Connection,
+    selection_id: str,
+    address: dict[str, Any],
+    shipping_address: dict[str, Any],
+) -> dict[str, str]:
+    """Set the selection's country and state from where the goods go, as ``PUT countries/{c}``
+    and ``PUT countries/{c}/states/{s}`` would, so prices and (state) taxes follow the address
+    (``POST payment``). The destination is the shipping address when it names a country, else
+    the billing address. A new country brings its market and pricelist but keeps the shopper's
+    language; within the same country only the state changes, so a market or pricelist chosen
+    with the shared secret stays. Returns the refusals, keyed by the address field (nothing is
+    moved then); an address without a country is left to the required-field check."""
+    prefix = "shippingAddress" if shipping_address.get("country") else "address"
+    destination = shipping_address if prefix == "shippingAddress" else address
+    code = destination.get("country")
+    if not code:
+        return {}
+    country = db.execute("SELECT * FROM countries WHERE code = ?", (code,)).fetchone()
+    if country is None:
+        return {f"{prefix}.country": "not found"}
+    if not country["ship_to"]:
+        return {f"{prefix}.country": "not shippable"}
+    state = None
+    if destination.get("state") and _has_states(db, country):
+        try:
+            state = find_state(db, country, destination["state"])
+        except ApiError:
+            return {f"{prefix}.state": "not found"}
+    sel = load_selection(db, selection_id)
+    if country["code"] != sel["country"]:
+        move_to_country(db, selection_id, country, state=state, language=sel["language"])
+    elif state is not None and state["code"] != sel["state"]:
+        relocate(db, selection_id, state=state["code"])
+    return {}
+
+
+def _has_states(db: sqlite3.Connection, country: sqlite3.Row) -> bool:
+    return (
+        db.execute("SELECT 1 FROM states WHERE country = ?", (country["code"],)).fetchone()
+        is not None
+    )
+
+
 _LOCATION_COLUMNS = ("country", "state", "market", "pricelist", "language")
 
 

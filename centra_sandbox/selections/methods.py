@@ -41,6 +41,11 @@ def effective_shipping(options: list[ShippingOption], chosen: str) -> ShippingOp
     return options[0] if options else None
 
 
+# The kind of a payment method shown as a widget before the address is known; the only kind
+# that supports ``paymentInitiateOnly`` (``centra_sandbox.widget_payment``).
+WIDGET_KIND = "widget"
+
+
 def payment_methods(db: sqlite3.Connection) -> list[sqlite3.Row]:
     return db.execute("SELECT * FROM payment_methods ORDER BY position, id").fetchall()
 

@@ -1,4 +1,4 @@
-"""The Selection object of the envelope (Part A 3.2) and the parts orders share with it: items,
+"""The Selection object of the envelope and the parts orders share with it: items,
 discounts, totals, addresses.
 
 Vouchers show at order level (``totals.totalDiscountPrice``, negative, ``false`` when there is

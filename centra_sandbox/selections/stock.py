@@ -1,4 +1,4 @@
-"""Stock ("aggressive" overselling prevention, D-oversell): how far a line may grow, the
+"""Stock (Centra's "aggressive" overselling prevention): how far a line may grow, the
 ``unavailable`` entries of a shortage, and the cut made at checkout."""
 
 from __future__ import annotations

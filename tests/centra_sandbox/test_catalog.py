@@ -573,13 +573,48 @@ def test_related_products_true_adds_standard_relations_as_full_objects(
     ]
     assert related[2]["items"][0]["item"].startswith("136-")
     assert related[2]["price"].endswith(" SEK")
-    assert "relatedProducts" not in related[2]
+    # Their own relations: variants only, in the short form (never nested deeper).
+    for entry in related:
+        for nested in entry["relatedProducts"]:
+            assert set(nested) == {"product", "available", "media", "relation"}
+            assert nested["relation"] == "variant"
+    assert [r["product"] for r in related[0]["relatedProducts"]] == ["115", "117"]
 
 
 def test_related_products_hide_what_the_market_does_not_sell(shopper: httpx.Client) -> None:
     # 110 and 111 are variants; 110 is sold in the VIP market only.
     product = shopper.get("products/111").json()["product"]
     assert product["relatedProducts"] == []
+
+
+def test_subscription_plans_are_priced_in_the_pricelist_or_not_at_all(
+    shopper: httpx.Client, server: httpx.Client
+) -> None:
+    # Seed 1: 150 is a subscribable accessory at 399 SEK (its plans: 10, 15 and 20 % off).
+    plans = shopper.get("products/150").json()["product"]["subscriptionPlans"]
+    every = server.post("products", json={"products": [150], "pricelist": "all"}).json()
+    plain = shopper.get("products/101").json()["product"]
+
+    assert [(p["subscriptionPlan"], p["intervalValue"], p["intervalType"]) for p in plans] == [
+        (1, 1, "month"),
+        (2, 3, "month"),
+        (3, 1, "year"),
+    ]
+    assert [p["priceAfterDiscount"] for p in plans] == ["359.10 SEK", "339.15 SEK", "319.20 SEK"]
+    assert {p["price"] for p in plans} == {"399.00 SEK"}
+    [across] = every["products"]
+    assert [set(p) for p in across["subscriptionPlans"]] == [
+        {
+            "subscriptionPlan",
+            "name",
+            "intervalValue",
+            "intervalType",
+            "discountPercent",
+            "shippingType",
+            "status",
+        }
+    ] * 3
+    assert plain["subscriptionPlans"] == []
 
 
 # -- preview -----------------------------------------------------------------------------------

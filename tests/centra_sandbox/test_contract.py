@@ -1,11 +1,10 @@
-"""The sandbox against the contract in ``shared/centra-checkout-api.md``: every Checkout API route
-it serves, called over HTTP in-process, answers the documented field names, nesting and JSON
-types.
+"""The sandbox against Centra's Checkout API contract: every Checkout API route it serves, called
+over HTTP in-process, answers the documented field names, nesting and JSON types.
 
-Each model of the reference (Part A 3) is a schema below: a dict of field -> type or nested schema.
-Extra fields are allowed (Centra adds fields without notice), missing or mistyped ones fail, and
-``ABSENT`` marks fields the reference says must not be there. Tests are grouped by section of the
-reference; ``@covers`` names the routes a test exercises, a fixture checks each named route really
+Each model of the API is a schema below: a dict of field -> type or nested schema. Extra fields
+are allowed (Centra adds fields without notice), missing or mistyped ones fail, and ``ABSENT``
+marks fields Centra's documentation says must not be there. Tests are grouped by area of the
+API; ``@covers`` names the routes a test exercises, a fixture checks each named route really
 was called, and ``test_every_served_route_has_a_contract_test`` fails when a route is served
 without a contract test (or a test names a route that is not served).
 """
@@ -33,6 +32,7 @@ from tests.centra_sandbox.factories import (
     RETURN_PAGE,
     add_known_products,
     forms_in,
+    order_count,
     start,
 )
 
@@ -220,7 +220,7 @@ def answers(response: httpx.Response, status: int, schema: Any) -> dict[str, Any
 def answers_error(
     response: httpx.Response, status: int, errors: dict[str, str], exact: bool = False
 ) -> dict[str, Any]:
-    """An error in Centra's format (Part A 0.1): the status, ``token`` and an ``errors`` map holding
+    """An error in Centra's format: the status, ``token`` and an ``errors`` map holding
     the documented entries (only them when ``exact``)."""
     body = answers(response, status, ERROR)
     if exact:
@@ -231,7 +231,7 @@ def answers_error(
 
 
 def money(name: str) -> dict[str, Any]:
-    """Part A 3: a formatted string beside its ``AsNumber``."""
+    """Money: a formatted string beside its ``AsNumber``."""
     return {name: str, f"{name}AsNumber": NUMBER}
 
 
@@ -240,10 +240,10 @@ def money_or_false(name: str) -> dict[str, Any]:
     return {name: Either(str, Exactly(False)), f"{name}AsNumber": Either(NUMBER, Exactly(False))}
 
 
-# -- the models of the reference (Part A 3) ----------------------------------------------------
+# -- the models of the API ---------------------------------------------------------------------
 
 TOKEN = Matches(r"\S+")
-ID = Matches(r"[0-9]+")  # ids are strings (Part A 3)
+ID = Matches(r"[0-9]+")  # ids are strings
 ITEM_ID = Matches(r"[0-9]+-[0-9]+")
 LINE_ID = Matches(r"[0-9a-f]{32}")
 DATETIME = Matches(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -340,7 +340,7 @@ ITEM = {
     "itemTableY": int,
     "stock": STOCK,
 }
-# ``price`` is null when the pricelist has no price (Part A 5); its AsNumber then too.
+# ``price`` is null when the pricelist has no price; its AsNumber then too.
 PRICE_FIELDS = {
     "price": Either(str, None),
     "priceAsNumber": Either(NUMBER, None),
@@ -349,6 +349,31 @@ PRICE_FIELDS = {
     "discountPercent": int,
     "showAsOnSale": bool,
     "showAsNew": bool,
+}
+SUBSCRIPTION_PLAN = {
+    "subscriptionPlan": int,
+    "name": str,
+    "intervalValue": int,
+    "intervalType": Exactly("day", "week", "month", "year"),
+    "discountPercent": NUMBER,
+    "shippingType": str,
+    "status": str,
+}
+# In one pricelist a plan also has its price, before and after the plan's discount (null when
+# the product has no price there).
+PRICED_SUBSCRIPTION_PLAN = {
+    **SUBSCRIPTION_PLAN,
+    "price": Either(str, None),
+    "priceAsNumber": Either(NUMBER, None),
+    "priceAfterDiscount": Either(str, None),
+    "priceAfterDiscountAsNumber": Either(NUMBER, None),
+}
+TABLE_MAPPING = {
+    "unit": str,
+    "x": Either(MapOf(str), [str]),
+    "y": list,
+    "dividerSymbol": ANY,
+    "countries": [COUNTRY_CODE],
 }
 PRODUCT_BASE = {
     "product": ID,
@@ -383,18 +408,26 @@ PRODUCT_BASE = {
     "itemQuantityMinimum": int,
     "itemQuantityMultipleOf": int,
     "itemTable": ITEM_TABLE,
+    "tableMappings": MapOf(TABLE_MAPPING),  # localized size charts, {} when there are none
+    "defaultLocalizedChart": str,
     "items": [ITEM],
     "media": Either(MapOf([str]), Exactly([])),
     "preview": bool,
     # Always in the single-product view, in list results unless "measurementChart": false.
     "measurementChart": Opt(MEASUREMENT_CHART),
+    "subscriptionPlans": [SUBSCRIPTION_PLAN],
 }
 LOWEST_PRICE = {
     "periodDays": int,
     **money("price"),
     **money("priceBeforeDiscount"),
 }
-PRICED_PRODUCT = {**PRODUCT_BASE, **PRICE_FIELDS, "lowestPrice": [LOWEST_PRICE]}
+PRICED_PRODUCT = {
+    **PRODUCT_BASE,
+    **PRICE_FIELDS,
+    "lowestPrice": [LOWEST_PRICE],
+    "subscriptionPlans": [PRICED_SUBSCRIPTION_PLAN],
+}
 RELATED_SMALL = {
     "product": ID,
     "available": bool,
@@ -406,7 +439,7 @@ PRODUCT = {
     "available": bool,
     "relatedProducts": Opt([Either({**PRICED_PRODUCT, "relation": str}, RELATED_SMALL)]),
 }
-# In a selection item: a Product minus available/prices/markets/relatedProducts (Part A 3.2).
+# In a selection item: a Product minus available/prices/markets/relatedProducts.
 EMBEDDED_PRODUCT = {
     **PRICED_PRODUCT,
     "available": ABSENT,
@@ -494,7 +527,7 @@ ADDRESS_FIELDS = (
     "phoneNumber",
 )
 BILLING_ADDRESS = {**dict.fromkeys(ADDRESS_FIELDS, str), "vatNumber": str}
-# The shipping address has no vatNumber/identityNumber/newsletter (Part A 3.2).
+# The shipping address has no vatNumber/identityNumber/newsletter.
 SHIPPING_ADDRESS = {
     **dict.fromkeys(ADDRESS_FIELDS, str),
     "vatNumber": ABSENT,
@@ -658,6 +691,22 @@ STOCK_GONE = {
     "unavailable": [UNAVAILABLE],
 }
 PAYMENT_FAILED = {**ERROR, "messages": [str], "message": Opt(str), "code": Opt(str)}
+JAVASCRIPT_ACTION = {
+    "token": TOKEN,
+    "action": Exactly("javascript"),
+    "formType": str,
+    "formFields": {"action": dict},
+    "code": str,
+}
+# What a widget puts in its centra_checkout_payment_callback event.
+WIDGET_CALLBACK_DETAIL = (
+    "paymentMethod",
+    "paymentMethodSpecificFields",
+    "responseEventRequired",
+    "addressIncluded",
+    "billingAddress",
+    "shippingAddress",
+)
 
 
 # -- route coverage ----------------------------------------------------------------------------
@@ -750,7 +799,7 @@ def place_direct_order(client: httpx.Client) -> dict[str, Any]:
     return answers(response, 200, SUCCESS_ACTION)["order"]
 
 
-# == Part A 0-1: conventions ===================================================================
+# == conventions: tokens, errors, headers ======================================================
 
 
 @covers("GET selection")
@@ -826,7 +875,7 @@ def test_rate_limit_answers_429_with_retry_after_seconds(
     answers(shopper.get("selection"), 200, SELECTION_RESPONSE)
 
 
-# == Part A 2.1: general settings ==============================================================
+# == general settings ==========================================================================
 
 
 @covers("GET countries")
@@ -853,6 +902,29 @@ def test_all_countries_need_the_secret_and_add_ship_to_market_and_pricelist(
     assert countries["SE"]["shipTo"] is True
     assert shopper.get("countries/all").status_code >= 400
     assert_shape(shopper.get("countries/all").json(), ERROR)
+
+
+@covers("GET countries", "GET countries/all", "GET selection")
+def test_countries_with_states_carry_them_in_every_country_list(
+    server: httpx.Client, shopper: httpx.Client
+) -> None:
+    with_states = {**COUNTRY_SHIPPABLE, "states": [{"state": str, "name": str}]}
+
+    lists = {
+        "countries": answers(shopper.get("countries"), 200, {"countries": [COUNTRY_SHIPPABLE]}),
+        "countries/all": answers(server.get("countries/all"), 200, {"countries": [dict]}),
+        "selection": answers(shopper.get("selection"), 200, SELECTION_RESPONSE),
+    }
+
+    for where, body in lists.items():
+        countries = {c["country"]: c for c in body["countries"]}
+        assert {code for code, c in countries.items() if "states" in c} == {"US", "CA"}, where
+        for code in ("US", "CA"):
+            assert_shape(countries[code], with_states)
+        us_states = {s["state"] for s in countries["US"]["states"]}
+        assert len(us_states) == 51, where  # the fifty states and the District of Columbia
+        assert {"CA", "NY", "OH", "DC"} <= us_states
+        assert {"ON", "QC", "BC"} <= {s["state"] for s in countries["CA"]["states"]}
 
 
 @covers("GET languages")
@@ -924,7 +996,7 @@ def test_language_change(shopper: httpx.Client) -> None:
     assert body["selection"]["language"] == "sv"
 
 
-# == Part A 2.2 and 3.1: product catalog =======================================================
+# == product catalog ===========================================================================
 
 
 @covers("POST products")
@@ -967,6 +1039,29 @@ def test_related_products_small_form_and_full_form(shopper: httpx.Client) -> Non
     related = [r for p in full["products"] for r in p.get("relatedProducts", [])]
     for entry in related:
         assert_shape(entry, {**PRICED_PRODUCT, "relation": str})
+
+
+@covers("POST products")
+def test_full_related_products_carry_their_own_relations_in_the_short_form(
+    shopper: httpx.Client,
+) -> None:
+    full_related = {
+        **PRICED_PRODUCT,
+        "relation": str,
+        "relatedProducts": [{**RELATED_SMALL, "relation": Exactly("variant")}],
+    }
+
+    body = answers(
+        shopper.post("products", json={"products": [115], "relatedProducts": True}),
+        200,
+        {**PRODUCT_LIST, "products": [{**PRODUCT, "relatedProducts": [full_related]}]},
+    )
+
+    # 115, 116 and 117 are one product in three colours: each variant names the other two.
+    [product] = body["products"]
+    variants = {r["product"]: r for r in product["relatedProducts"] if r["relation"] == "variant"}
+    assert set(variants) == {"116", "117"}
+    assert {r["product"] for r in variants["116"]["relatedProducts"]} == {"115", "117"}
 
 
 @covers("POST products")
@@ -1014,6 +1109,39 @@ def test_preview_needs_the_secret_and_flags_unpublished_content(
     answers_error(shopper.post("uri", json=article), 404, {"uri": "not found"}, exact=True)
 
 
+@covers("POST products", "POST items/{item}")
+def test_every_documented_product_field_is_present_even_when_empty(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    # Every demo plan offered on a known product, for known prices.
+    shop.store.db.execute(
+        "INSERT INTO product_subscription_plans (product_id, plan_id) "
+        "SELECT 9001, id FROM subscription_plans"
+    )
+    start(shopper, "SE")
+
+    listed = answers(shopper.post("products", json={}), 200, PRODUCT_LIST)
+    in_cart = answers(shopper.post("items/9001-1"), 200, SELECTION_RESPONSE)
+
+    products = {p["product"]: p for p in listed["products"]}
+    assert [pid for pid, p in products.items() if p["subscriptionPlans"] and pid != "9001"], (
+        "no demo product has subscription plans"
+    )
+    assert [p for p in products.values() if not p["subscriptionPlans"]]  # [] when there are none
+    assert {
+        (p["defaultLocalizedChart"], json.dumps(p["tableMappings"])) for p in products.values()
+    } == {("", "{}")}
+    plans = products["9001"]["subscriptionPlans"]
+    monthly = next(
+        plan for plan in plans if (plan["intervalValue"], plan["intervalType"]) == (1, "month")
+    )
+    # 300 SEK, less the plan's discount.
+    expected = 300 * (100 - monthly["discountPercent"]) / 100
+    assert (monthly["price"], monthly["priceAfterDiscountAsNumber"]) == ("300.00 SEK", expected)
+    [item] = in_cart["selection"]["items"]
+    assert item["product"]["subscriptionPlans"] == plans
+
+
 @covers("GET products/{product}")
 def test_single_product(shopper: httpx.Client) -> None:
     body = answers(shopper.get("products/101"), 200, {"token": TOKEN, "product": PRODUCT})
@@ -1057,6 +1185,47 @@ def test_categories_for_a_context_with_the_secret(server: httpx.Client) -> None:
     answers(server.post("categories", json=body), 200, {"token": TOKEN, "categories": [CATEGORY]})
 
 
+@covers("PUT selection", "POST products", "POST uri", "POST categories")
+@pytest.mark.parametrize("empty", ["", None], ids=repr)
+def test_empty_selectors_fall_back_to_the_session(
+    shop: Sandbox, server: httpx.Client, empty: str | None
+) -> None:
+    session = answers(server.put("selection", json={"country": "DE"}), 200, SELECTION_RESPONSE)
+    server.headers["API-token"] = session["token"]
+    blank = {"language": empty, "market": empty, "pricelist": empty}
+
+    listed = server.post("products", json={**blank, "products": [9001]})
+    routed = server.post("uri", json={**blank, "uri": "test-9001", "for": ["product"]})
+    categories = server.post("categories", json=blank)
+    kept = server.put("selection", json={**blank, "country": empty})
+
+    [product] = answers(listed, 200, PRODUCT_LIST)["products"]
+    assert (product["name"], product["priceAsNumber"]) == ("Test product 9001 (de)", 30)
+    assert answers(routed, 200, {"found": Exactly("product"), "product": PRODUCT})["product"][
+        "name"
+    ] == ("Test product 9001 (de)")
+    [first, *_] = answers(categories, 200, {"token": TOKEN, "categories": [CATEGORY]})["categories"]
+    assert first["name"] == ["Damen"]
+    location = answers(kept, 200, SELECTION_RESPONSE)["location"]
+    assert (location["country"], location["pricelist"], location["language"]["language"]) == (
+        "DE",
+        2,
+        "de",
+    )
+
+
+@covers("POST products")
+def test_empty_selectors_without_a_session_are_the_store_defaults(
+    shop: Sandbox, server: httpx.Client
+) -> None:
+    blank = {"language": "", "market": "", "pricelist": "", "products": [9001]}
+
+    listed = server.post("products", json=blank, headers={"API-token": "none"})
+
+    [product] = answers(listed, 200, {**PRODUCT_LIST, "token": Opt(None)})["products"]
+    assert (product["name"], product["price"]) == ("Test product 9001 (en)", "300.00 SEK")
+
+
 @covers("GET brands")
 def test_brands(shopper: httpx.Client) -> None:
     body = answers(shopper.get("brands"), 200, {"token": TOKEN, "brands": [BRAND]})
@@ -1071,7 +1240,7 @@ def test_collections(shopper: httpx.Client) -> None:
     assert body["collections"]
 
 
-# == Part A 2.3: routing =======================================================================
+# == routing ===================================================================================
 
 
 @covers("POST uri")
@@ -1087,6 +1256,23 @@ def test_uri_resolves_to_a_product(shopper: httpx.Client) -> None:
     assert body["product"]["product"] == "101"
     with_slash = shopper.post("uri", json={"uri": f"/{uri}", "for": ["product"]})
     assert answers(with_slash, 200, {"found": Exactly("product"), "product": PRODUCT})
+
+
+@covers("POST uri")
+def test_uri_of_a_product_answers_the_category_too(shopper: httpx.Client) -> None:
+    product = shopper.get("products/101").json()["product"]
+    other = next(c for c in product["categories"] if c["uri"] != product["categoryUri"])
+    found = {"token": TOKEN, "found": Exactly("product"), "product": PRODUCT, "category": CATEGORY}
+
+    plain = shopper.post("uri", json={"uri": product["uri"], "for": ["product"]})
+    under = shopper.post(
+        "uri", json={"uri": f"{other['uri']}/{product['uri']}", "for": ["product"]}
+    )
+
+    # Without a category in the path: the product's canonical category.
+    assert answers(plain, 200, found)["category"]["uri"] == product["categoryUri"]
+    # With one: the category the path names.
+    assert answers(under, 200, found)["category"]["category"] == other["category"]
 
 
 @covers("POST uri")
@@ -1131,7 +1317,7 @@ def test_uri_not_found_is_404_with_the_documented_body(shopper: httpx.Client) ->
         assert set(body) == {"token", "errors"}
 
 
-# == Part A 2.4: cart, items and lines =========================================================
+# == cart, items and lines =====================================================================
 
 
 @covers("POST items/{item}")
@@ -1251,7 +1437,7 @@ def test_decrease_and_remove_a_line(shop: Sandbox, shopper: httpx.Client) -> Non
     assert removed["selection"]["totals"]["totalQuantity"] == 0
 
 
-# == Part A 2.5 and 3.2: the selection =========================================================
+# == the selection =============================================================================
 
 
 @covers("GET selection")
@@ -1272,6 +1458,25 @@ def test_new_selection_envelope(shopper: httpx.Client) -> None:
 
 
 @covers("GET selection")
+def test_payment_fields_list_every_documented_address_field(shopper: httpx.Client) -> None:
+    common = (*ADDRESS_FIELDS, "houseNumber", "houseExtension")
+    billing_only = ("vatNumber", "identityNumber", "newsletter")
+    input_only = ("identityNumber", "houseNumber", "houseExtension")
+
+    fields = answers(shopper.get("selection"), 200, SELECTION_RESPONSE)["paymentFields"]
+
+    assert set(fields["address"]) == {*common, *billing_only}
+    assert set(fields["shippingAddress"]) == set(common)
+    assert fields["address"]["newsletter"]["type"] == "boolean"
+    for where in ("address", "shippingAddress"):
+        for name, field in fields[where].items():
+            # The demo plugin shows every field but the input-only ones.
+            assert field["visible"] is (name not in input_only), f"{where}.{name}"
+    assert {n for n, f in fields["address"].items() if f["required"]} == {"email", "country"}
+    assert not [n for n, f in fields["shippingAddress"].items() if f["required"]]
+
+
+@covers("GET selection")
 def test_selection_item_totals_and_tax(shop: Sandbox, shopper: httpx.Client) -> None:
     cart(shopper)
 
@@ -1284,6 +1489,40 @@ def test_selection_item_totals_and_tax(shop: Sandbox, shopper: httpx.Client) -> 
     assert isinstance(totals["grandTotalPriceTaxAsNumber"], int | float)
     [item] = body["selection"]["items"]
     assert item["anyDiscount"] is True  # 300 instead of 400
+
+
+@covers("GET countries", "PUT countries/{country}", "POST items/{item}", "POST payment")
+def test_totals_carry_tax_added_and_tax_deducted_in_every_market(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    not_added = {"taxAdded": Exactly(False), "taxAddedAsNumber": Exactly(False)}
+    added = {**money("taxAdded"), "taxAddedAsNumber": Either(int, float)}
+    not_deducted = {"taxDeducted": Exactly(False), "taxDeductedAsNumber": Exactly(False)}
+    countries = shopper.get("countries").json()["countries"]
+    shop.store.db.execute("UPDATE items SET stock = 100 WHERE id = '9001-1'")  # an order each
+    orders = []
+
+    for country in countries:
+        empty = answers(shopper.put(f"countries/{country['country']}"), 200, SELECTION_RESPONSE)
+        filled = answers(shopper.post("items/9001-1"), 200, SELECTION_RESPONSE)
+        for body in (empty, filled):
+            totals = body["selection"]["totals"]
+            # Prices include the tax in Europe; North American tax is added on top.
+            assert_shape(
+                totals,
+                {
+                    **not_deducted,
+                    **(added if body["selection"]["currency"] == "USD" else not_added),
+                },
+            )
+        address = {**ADDRESS, "country": country["country"]}
+        paid = shopper.post("payment", json=checkout_body("sandbox-direct", address=address))
+        orders.append(answers(paid, 200, SUCCESS_ACTION)["order"])
+
+    assert {o["currency"] for o in orders} == {"SEK", "EUR", "USD"}
+    for order in orders:
+        expected = added if order["currency"] == "USD" else not_added
+        assert_shape(order["totals"], {**not_deducted, **expected})
 
 
 @covers("PUT countries/{country}/states/{state}")
@@ -1410,7 +1649,7 @@ def test_payment_fields_fill_the_addresses(shop: Sandbox, shopper: httpx.Client)
                 "address": {**ADDRESS, "newsletter": True, "identityNumber": "19000101-0000"},
                 "shippingAddress": {**ADDRESS, "firstName": "Grace"},
                 "termsAndConditions": True,
-                # What a widget's centra_checkout_callback event carries along (Part A 2.5).
+                # What a widget's centra_checkout_callback event carries along.
                 "additionalFields": {"event": "address", "suspendIgnore": {}},
             },
         ),
@@ -1423,7 +1662,7 @@ def test_payment_fields_fill_the_addresses(shop: Sandbox, shopper: httpx.Client)
     assert "identityNumber" not in body["selection"]["address"]  # input only
 
 
-# == Part A 2.6, 3.3 and 4; Part B 3: payment ==================================================
+# == payment ===================================================================================
 
 
 @covers("POST payment")
@@ -1484,6 +1723,35 @@ def test_payment_refusals_use_documented_keys(shop: Sandbox, shopper: httpx.Clie
     assert set(body) == {"token", "errors"}
 
 
+@covers("POST payment")
+@pytest.mark.parametrize("accepted", [True, "true", 1, "1"], ids=repr)
+def test_terms_accepted_as_json_or_as_a_posted_checkbox(
+    shop: Sandbox, shopper: httpx.Client, accepted: Any
+) -> None:
+    cart(shopper)
+
+    body = checkout_body("sandbox-redirect", termsAndConditions=accepted)
+
+    answers(shopper.post("payment", json=body), 200, REDIRECT_ACTION)
+
+
+@covers("POST payment", "PUT payment-fields")
+@pytest.mark.parametrize("refused", [False, "false", 0, "0", "", None, "maybe", 2], ids=repr)
+def test_terms_not_accepted_is_the_documented_error_never_a_type_error(
+    shop: Sandbox, shopper: httpx.Client, refused: Any
+) -> None:
+    cart(shopper)
+    # Missing (None drops the key) or any value that does not mean "accepted".
+    stored = shopper.put("payment-fields", json={"termsAndConditions": refused})
+
+    sent = shopper.post("payment", json=checkout_body("sandbox-form", termsAndConditions=refused))
+    kept = shopper.post("payment", json=checkout_body("sandbox-form", termsAndConditions=None))
+
+    answers(stored, 200, SELECTION_RESPONSE)
+    for response in (sent, kept):
+        answers_error(response, 406, {"termsAndConditions": "must be true"}, exact=True)
+
+
 @covers("PUT countries/{country}", "POST payment")
 def test_not_shippable_country_blocks_payment(shop: Sandbox, shopper: httpx.Client) -> None:
     cart(shopper)
@@ -1498,6 +1766,57 @@ def test_not_shippable_country_blocks_payment(shop: Sandbox, shopper: httpx.Clie
     assert body["selection"]["shippingMethod"] == ""
     assert refused.status_code >= 400
     assert_shape(refused.json(), ERROR)
+
+
+@covers("POST payment", "GET selection")
+def test_payment_address_sets_the_country_of_a_selection_without_one(
+    shop: Sandbox, server: httpx.Client
+) -> None:
+    # A server-side client: no GeoIP, so the selection starts without a country.
+    fresh = answers(server.get("selection"), 200, SELECTION_RESPONSE)
+    server.headers["API-token"] = fresh["token"]
+    server.post("items/9001-1")
+
+    paid = server.post("payment", json=checkout_body("sandbox-redirect"))
+
+    assert fresh["location"]["country"] is None
+    answers(paid, 200, REDIRECT_ACTION)
+    location = answers(server.get("selection"), 200, SELECTION_RESPONSE)["location"]
+    assert (location["country"], location["shipTo"]) == ("SE", True)
+
+
+@covers("PUT countries/{country}", "POST payment")
+def test_payment_address_state_sets_the_state_and_its_tax(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    start(shopper, "US")
+    shopper.post("items/9001-1")
+    address = {**ADDRESS, "country": "US", "state": "CA", "zipCode": "94103"}
+
+    body = answers(
+        shopper.post("payment", json=checkout_body("sandbox-direct", address=address)),
+        200,
+        SUCCESS_ACTION,
+    )
+
+    assert (body["location"]["state"], body["location"]["stateName"]) == ("CA", "California")
+    totals = body["order"]["totals"]
+    assert totals["taxPercent"] == 7.25
+    # 40.00 + 5.90 shipping, 7.25 % on top: 3.33.
+    assert (totals["taxAddedAsNumber"], totals["grandTotalPriceAsNumber"]) == (3.33, 49.23)
+
+
+@covers("POST payment")
+def test_payment_to_a_country_that_is_not_shippable_names_the_address_field(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper)
+
+    refused = shopper.post(
+        "payment", json=checkout_body("sandbox-form", address={**ADDRESS, "country": "CH"})
+    )
+
+    answers_error(refused, 406, {"address.country": "not shippable"}, exact=True)
 
 
 @covers("POST payment")
@@ -1564,6 +1883,135 @@ def test_payment_result_failure_and_stock_cancellation(
     assert body["cancellation"]["currency"] == "SEK"
 
 
+# -- the widget method (paymentInitiateOnly, the callback event, a 3-D Secure step) -----------
+
+WIDGET = "sandbox-widget"
+APPROVED_CARD = "4111111111111111"
+DECLINED_CARD = "4000000000000002"
+
+
+def initiate_widget(client: httpx.Client) -> dict[str, Any]:
+    body = {"paymentMethod": WIDGET, "paymentInitiateOnly": True, "address": {"country": "SE"}}
+    return answers(client.post("payment", json=body), 200, FORM_ACTION)
+
+
+def widget_callback(client: httpx.Client, card: str) -> dict[str, Any]:
+    """The checkout's POST payment for the widget's event: its own address, the event's fields."""
+    body = checkout_body(WIDGET, paymentMethodSpecificFields={"card": card})
+    return answers(client.post("payment", json=body), 200, JAVASCRIPT_ACTION)
+
+
+def challenge_step(action: dict[str, Any]) -> dict[str, str]:
+    """Where the challenge's buttons send the browser: ``{amount, authenticated, cancelled}``."""
+    match = re.search(r"var step = (\{.*?\});", action["code"])
+    assert match is not None, action["code"]
+    return json.loads(match[1])
+
+
+def landing_parameters(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(httpx.URL(url).query.decode()).items()}
+
+
+@covers("POST payment", "GET selection")
+def test_widget_initiate_only_answers_a_self_contained_widget(
+    shop: Sandbox, server: httpx.Client
+) -> None:
+    # A server-side session without a country: the widget's country comes with the call.
+    server.headers["API-token"] = server.get("selection").json()["token"]
+    server.post("items/9001-1/quantity/2")
+
+    body = initiate_widget(server)
+
+    assert body["formType"] == WIDGET
+    assert body["formFields"] == {"paymentMethod": WIDGET, "amount": "649.00", "currency": "SEK"}
+    widget = body["formHtml"]
+    assert "centra_checkout_payment_callback" in widget
+    for field in WIDGET_CALLBACK_DETAIL:
+        assert f"{field}:" in widget
+    assert {APPROVED_CARD, DECLINED_CARD} <= set(re.findall(r'value="(\d+)"', widget))
+    # Nothing loaded from the network: no external script, style, image or frame.
+    assert not re.search(r"\b(src|href)=|@import|url\(|fetch\(|XMLHttpRequest", widget)
+    assert answers(server.get("selection"), 200, SELECTION_RESPONSE)["location"]["country"] == "SE"
+    assert order_count(shop) == 0
+    assert shop.store.one("SELECT COUNT(*) FROM payments")[0] == 0  # only a widget, no payment
+
+
+@covers("POST payment")
+def test_only_a_widget_method_can_be_initiated(shop: Sandbox, shopper: httpx.Client) -> None:
+    cart(shopper)
+
+    refused = shopper.post(
+        "payment", json={**checkout_body("sandbox-redirect"), "paymentInitiateOnly": True}
+    )
+    no_country = shopper.post(
+        "payment", json={"paymentMethod": WIDGET, "paymentInitiateOnly": True, "address": {}}
+    )
+
+    answers_error(refused, 406, {"paymentInitiateOnly": "not supported by this payment method"})
+    answers_error(no_country, 406, {"address.country": "required"}, exact=True)
+
+
+@covers("POST payment", "POST payment-result", "GET receipt")
+def test_widget_callback_challenge_and_payment_result_make_one_order(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper)
+    initiate_widget(shopper)
+
+    action = widget_callback(shopper, APPROVED_CARD)
+    step = challenge_step(action)
+    fields = landing_parameters(step["authenticated"])
+    first = shopper.post("payment-result", json={"paymentMethodFields": fields})
+    again = shopper.post("payment-result", json={"paymentMethodFields": fields})
+
+    assert action["formType"] == WIDGET
+    assert step["authenticated"].startswith(RETURN_PAGE + "?")
+    assert step["cancelled"].startswith(FAILED_PAGE + "?")
+    assert (fields["centraPaymentMethod"], fields["status"]) == (WIDGET, "approved")
+    order = answers(first, 200, ORDER_RESPONSE)["order"]
+    assert answers(again, 200, ORDER_RESPONSE)["order"] == order  # the same order, not another
+    assert order["paymentMethod"] == WIDGET
+    assert order_count(shop) == 1
+    assert answers(shopper.get("receipt"), 200, ORDER_RESPONSE)["order"] == order
+
+
+@covers("POST payment", "POST payment-result")
+@pytest.mark.parametrize(
+    ("card", "button"), [(DECLINED_CARD, "authenticated"), (APPROVED_CARD, "cancelled")]
+)
+def test_widget_decline_or_cancel_ends_on_the_failed_page_without_an_order(
+    shop: Sandbox, shopper: httpx.Client, card: str, button: str
+) -> None:
+    cart(shopper)
+
+    step = challenge_step(widget_callback(shopper, card))
+    landed = step[button]
+    result = shopper.post(
+        "payment-result", json={"paymentMethodFields": landing_parameters(landed)}
+    )
+
+    assert landed.startswith(FAILED_PAGE + "?")
+    assert landing_parameters(landed)["status"] == "declined"
+    assert answers(result, 412, PAYMENT_FAILED)["errors"] == {"paymentMethod": "failed"}
+    assert order_count(shop) == 0
+
+
+@covers("POST payment")
+def test_widget_without_its_callback_fields_answers_the_widget_and_bad_cards_are_refused(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper)
+
+    plain = shopper.post("payment", json=checkout_body(WIDGET))
+    unknown = shopper.post(
+        "payment", json=checkout_body(WIDGET, paymentMethodSpecificFields={"card": "1234"})
+    )
+
+    assert answers(plain, 200, FORM_ACTION)["formType"] == WIDGET
+    answers_error(unknown, 406, {"paymentMethodSpecificFields.card": "not a sandbox test card"})
+    assert shop.store.one("SELECT COUNT(*) FROM payments")[0] == 0
+
+
 @covers("GET receipt")
 def test_receipt_is_the_latest_order(shop: Sandbox, shopper: httpx.Client) -> None:
     start(shopper)
@@ -1575,7 +2023,7 @@ def test_receipt_is_the_latest_order(shop: Sandbox, shopper: httpx.Client) -> No
     assert body["order"] == order
 
 
-# == Part A 2.7: customers =====================================================================
+# == customers =================================================================================
 
 
 @covers("POST register")
@@ -1716,7 +2164,7 @@ def test_newsletter_subscription(shopper: httpx.Client) -> None:
     assert by_body["subscribed"] is True
 
 
-# == Part B 1: webhooks ========================================================================
+# == webhooks ==================================================================================
 
 
 def test_catalog_webhook_is_a_signed_form_with_string_ids(

@@ -95,8 +95,21 @@ def test_countries_cover_tax_modes_and_an_unshippable_country(demo: sqlite3.Conn
         1,
     )
     assert [r[0] for r in demo.execute("SELECT code FROM countries WHERE ship_to = 0")] == ["CH"]
-    assert count(demo, "SELECT COUNT(*) FROM states WHERE country = 'US'") == 6
-    assert count(demo, "SELECT COUNT(*) FROM states WHERE country != 'US'") == 0
+    # The fifty states and DC; Canada's ten provinces and three territories.
+    assert count(demo, "SELECT COUNT(*) FROM states WHERE country = 'US'") == 51
+    assert count(demo, "SELECT COUNT(*) FROM states WHERE country = 'CA'") == 13
+    assert count(demo, "SELECT COUNT(*) FROM states WHERE country NOT IN ('US', 'CA')") == 0
+    taxed = demo.execute(
+        "SELECT code, tax_percent FROM states WHERE tax_percent IS NOT NULL ORDER BY code"
+    ).fetchall()
+    assert [tuple(row) for row in taxed] == [
+        ("CA", 7.25),
+        ("FL", 6.0),
+        ("NY", 4.0),
+        ("OR", 0.0),
+        ("TX", 6.25),
+        ("WA", 6.5),
+    ]
 
 
 def test_category_tree_is_two_levels_with_path_uris(demo: sqlite3.Connection) -> None:
@@ -209,6 +222,7 @@ def test_cms_vouchers_and_checkout_methods(demo: sqlite3.Connection) -> None:
         ("sandbox-redirect", "redirect"),
         ("sandbox-form", "form"),
         ("sandbox-direct", "direct"),
+        ("sandbox-widget", "widget"),
     ]
     # Every shippable country has a standard and an express rate in every pricelist.
     assert count(demo, "SELECT COUNT(*) FROM shipping_rates WHERE method_id = 'standard'") == 11 * 4

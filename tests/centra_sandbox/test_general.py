@@ -29,13 +29,29 @@ def test_countries_lists_shippable_countries_by_name(shopper: httpx.Client) -> N
 
 def test_countries_with_states_list_them(shopper: httpx.Client) -> None:
     countries = {c["country"]: c for c in shopper.get("countries").json()["countries"]}
-    assert countries["US"]["states"] == [
-        {"state": "CA", "name": "California"},
-        {"state": "FL", "name": "Florida"},
-        {"state": "NY", "name": "New York"},
-        {"state": "OR", "name": "Oregon"},
-        {"state": "TX", "name": "Texas"},
-        {"state": "WA", "name": "Washington"},
+    us_states = countries["US"]["states"]
+    assert len(us_states) == 51
+    assert us_states[:3] == [
+        {"state": "AL", "name": "Alabama"},
+        {"state": "AK", "name": "Alaska"},
+        {"state": "AZ", "name": "Arizona"},
+    ]
+    assert {"state": "DC", "name": "District of Columbia"} in us_states
+    assert [s["name"] for s in us_states] == sorted(s["name"] for s in us_states)
+    assert [s["state"] for s in countries["CA"]["states"]] == [
+        "AB",
+        "BC",
+        "MB",
+        "NB",
+        "NL",
+        "NT",
+        "NS",
+        "NU",
+        "ON",
+        "PE",
+        "QC",
+        "SK",
+        "YT",
     ]
     assert (countries["US"]["currency"], countries["US"]["eu"]) == ("USD", False)
     assert "states" not in countries["DE"]
@@ -67,7 +83,8 @@ def test_all_countries_add_ship_to_market_and_pricelist(server: httpx.Client) ->
         "2",
         "3",
     )
-    assert len(by_code["US"]["states"]) == 6
+    assert len(by_code["US"]["states"]) == 51
+    assert len(by_code["CA"]["states"]) == 13
     assert [c["name"] for c in countries] == sorted(c["name"] for c in countries)
 
 

@@ -79,7 +79,7 @@ def fill_cart(shopper: httpx.Client, payment_method: str) -> dict:
 
 
 def begin_payment(shopper: httpx.Client) -> httpx.Response:
-    # No paymentMethod: the selection's own choice is used, as C-node does.
+    # No paymentMethod: the selection's own choice is used, as Centra's server-side example does.
     return shopper.post(
         "payment",
         json={

@@ -69,11 +69,15 @@ def payments(sandbox: Sandbox) -> list[dict[str, Any]]:
     return [dict(r) for r in sandbox.store.all("SELECT * FROM payments ORDER BY created_at")]
 
 
+def form_fields_of(response: httpx.Response) -> dict[str, str]:
+    """What a form payment's form would post (query included)."""
+    form = forms_in(response.json()["formHtml"])[0]
+    return {**query_of(form["action"]), **form["fields"]}
+
+
 def form_fields(shopper: httpx.Client) -> dict[str, str]:
     """Start a form payment and return what its form would post (query included)."""
-    body = pay(shopper, "sandbox-form").json()
-    form = forms_in(body["formHtml"])[0]
-    return {**query_of(form["action"]), **form["fields"]}
+    return form_fields_of(pay(shopper, "sandbox-form"))
 
 
 # -- POST payment preconditions ----------------------------------------------------------------
@@ -163,23 +167,73 @@ def test_not_shippable_country_cannot_be_paid(shop: Sandbox, shopper: httpx.Clie
     cart(shopper, "CH")
 
     response = pay(shopper, address={**ADDRESS, "country": "CH"})
+    shipped = pay(shopper, shippingAddress={"country": "CH"})
+    unknown = pay(shopper, address={**ADDRESS, "country": "XX"})
 
     assert response.status_code == 406
-    assert response.json()["errors"] == {"country": "not shippable"}
+    assert response.json()["errors"] == {"address.country": "not shippable"}
+    assert shipped.json()["errors"] == {"shippingAddress.country": "not shippable"}
+    assert unknown.json()["errors"] == {"address.country": "not found"}
 
 
-def test_goods_must_go_to_the_selection_country(shop: Sandbox, shopper: httpx.Client) -> None:
+def test_the_destination_moves_the_selection_to_its_country(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper)  # Sweden, 2 x 300 SEK
+
+    billing = pay(shopper, "sandbox-form", address={**ADDRESS, "country": "DK"})
+    moved = shopper.get("selection").json()
+    shipping = pay(shopper, "sandbox-form", shippingAddress={"country": "de"})
+
+    assert billing.status_code == 200
+    # Denmark's market and pricelist, as PUT countries/DK gives; the language stays.
+    assert moved["location"]["country"] == "DK"
+    assert (moved["selection"]["currency"], moved["selection"]["language"]) == ("EUR", "sv")
+    assert form_fields_of(billing)["amount"] == "64.90"  # 2 x 30.00 + 4.90 shipping
+    # The goods go to the shipping address: its country decides, whatever the billing one.
+    assert shipping.status_code == 200
+    assert shopper.get("selection").json()["location"]["country"] == "DE"
+
+
+def test_a_refused_payment_leaves_the_selection_where_it_was(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
     cart(shopper)
+    before = selection_of(shop, shopper)
 
-    billing = pay(shopper, address={**ADDRESS, "country": "DK"})
-    shipping = pay(shopper, shippingAddress={"country": "dk"})
+    response = pay(shopper, termsAndConditions=False, address={**ADDRESS, "country": "DK"})
 
-    assert billing.status_code == 406
-    assert billing.json()["errors"] == {"address.country": "must be the selection's country"}
-    assert shipping.status_code == 406
-    assert shipping.json()["errors"] == {
-        "shippingAddress.country": "must be the selection's country"
-    }
+    assert response.status_code == 406
+    assert selection_of(shop, shopper) == before
+
+
+def test_an_unknown_state_of_a_country_with_states_is_refused(
+    shop: Sandbox, shopper: httpx.Client
+) -> None:
+    cart(shopper, "US")
+    address = {**ADDRESS, "country": "US"}
+
+    unknown = pay(shopper, address={**address, "state": "Atlantis"})
+    by_name = pay(shopper, "sandbox-form", address={**address, "state": "New York"})
+
+    assert unknown.status_code == 406
+    assert unknown.json()["errors"] == {"address.state": "not found"}
+    assert by_name.status_code == 200
+    assert shopper.get("selection").json()["location"]["state"] == "NY"
+
+
+def test_a_state_within_the_same_country_keeps_a_chosen_market(
+    shop: Sandbox, server: httpx.Client
+) -> None:
+    server.headers["API-token"] = server.put("selection", json={"country": "US"}).json()["token"]
+    server.put("selection", json={"market": 3})
+    server.post("items/9001-1")
+
+    response = pay(server, "sandbox-form", address={**ADDRESS, "country": "US", "state": "TX"})
+    location = server.get("selection").json()["location"]
+
+    assert response.status_code == 200
+    assert (location["state"], location["market"]) == ("TX", 3)
 
 
 def test_fields_set_earlier_with_payment_fields_count(shop: Sandbox, shopper: httpx.Client) -> None:

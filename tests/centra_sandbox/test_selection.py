@@ -112,6 +112,14 @@ def test_envelope_lists_shippable_countries_payment_methods_and_required_fields(
         "sandbox-redirect",
         "sandbox-form",
         "sandbox-direct",
+        "sandbox-widget",
+    ]
+    # Only the widget can be shown before the address is known.
+    assert [m["supportsInitiateOnly"] for m in body["paymentMethods"]] == [
+        False,
+        False,
+        False,
+        True,
     ]
     assert body["paymentMethods"][0]["handlingCost"] == "0.00 SEK"
     assert body["paymentMethods"][0]["handlingCostAsNumber"] == 0
@@ -526,6 +534,18 @@ def test_us_state_adds_its_sales_tax_on_top(shop: Sandbox, shopper: httpx.Client
     assert body["selection"]["items"][0]["priceEachWithoutTax"] == "$ 40.00 USD"
 
 
+@pytest.mark.parametrize(("path", "percent"), [("us/states/oh", 6), ("ca/states/on", 5)])
+def test_a_state_without_a_rate_of_its_own_is_taxed_at_its_country_rate(
+    shop: Sandbox, shopper: httpx.Client, path: str, percent: int
+) -> None:
+    shopper.put(f"countries/{path}")
+
+    body = shopper.post("items/9001-1").json()
+
+    assert body["location"]["state"] == path[-2:].upper()
+    assert body["selection"]["totals"]["taxPercent"] == percent
+
+
 def test_euro_country_formats_money_and_includes_its_tax(
     shop: Sandbox, shopper: httpx.Client
 ) -> None:
@@ -597,12 +617,15 @@ def test_country_change_takes_an_optional_language(shop: Sandbox, shopper: httpx
     refused = shopper.put("countries/DE", json={"language": "xx"})
     after_refusal = selection_of(shop, shopper)
     accepted = shopper.put("countries/DE", json={"language": "sv"})
+    blank = shopper.put("countries/AT", json={"language": ""})
 
     assert refused.status_code == 404
     assert refused.json()["errors"] == {"language": "not found"}
     assert after_refusal == before
     assert accepted.json()["selection"]["language"] == "sv"
     assert accepted.json()["location"]["country"] == "DE"
+    # A blank language is not sent: the country's own applies.
+    assert blank.json()["selection"]["language"] == "de"
 
 
 def test_not_shippable_country_has_no_shipping(shop: Sandbox, shopper: httpx.Client) -> None:
@@ -822,6 +845,27 @@ def test_payment_fields_are_stored_on_the_selection(shop: Sandbox, shopper: http
     }
 
 
+def test_input_only_fields_are_stored_but_not_echoed(shop: Sandbox, shopper: httpx.Client) -> None:
+    start(shopper)
+    house = {"houseNumber": "12", "houseExtension": "b"}
+
+    body = shopper.put(
+        "payment-fields",
+        json={
+            "address": {**ADDRESS, **house, "identityNumber": "19000101-0000"},
+            "shippingAddress": {**house, "identityNumber": "ignored", "country": "SE"},
+        },
+    ).json()
+
+    stored = selection_of(shop, shopper)["selection"]
+    assert json.loads(stored["address"])["identityNumber"] == "19000101-0000"
+    assert json.loads(stored["shipping_address"]) == {**house, "country": "SE"}
+    for where in ("address", "shippingAddress"):
+        assert not {"houseNumber", "houseExtension", "identityNumber"} & set(
+            body["selection"][where]
+        )
+
+
 @pytest.mark.parametrize(
     ("payload", "status", "errors"),
     [
@@ -829,7 +873,6 @@ def test_payment_fields_are_stored_on_the_selection(shop: Sandbox, shopper: http
         ({"address": {"email": 5}}, 400, {"address.email": "must be a string"}),
         ({"address": {"newsletter": "yes"}}, 400, {"address.newsletter": "must be a boolean"}),
         ({"shippingAddress": []}, 400, {"shippingAddress": "must be an object"}),
-        ({"termsAndConditions": "maybe"}, 400, {"termsAndConditions": "must be a boolean"}),
         ({"newsletter": 1}, 400, {"newsletter": "must be a boolean"}),
         (
             {"address": {"firstName": "A" * 256, "city": "B" * 300}},
