@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 import sqlite3
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlencode
 
 from centra_sandbox.http import ApiError
@@ -85,11 +85,11 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY_HASH = hash_password(secrets.token_hex(8))
 
 
-def valid_password(value: Any) -> bool:
+def valid_password(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and PASSWORD_MIN <= len(value) <= PASSWORD_MAX
 
 
-def valid_email(value: Any) -> bool:
+def valid_email(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL.match(value))
 
 

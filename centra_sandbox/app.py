@@ -154,7 +154,8 @@ class Sandbox:
         resolved = api.resolve(request.method, parts)
         if isinstance(resolved, int):
             self._count(f"{request.method} ?")
-            body = {
+            # Typed at its first use: further down the same name holds any handler's answer.
+            body: dict[str, Any] = {
                 "errors": {"endpoint": "not found" if resolved == 404 else "method not allowed"}
             }
             return self._json(request, resolved, body)

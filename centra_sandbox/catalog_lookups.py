@@ -83,7 +83,7 @@ class CatalogLookups:
         }
 
     def _walk_path(self, category_id: int) -> list[int]:
-        path = []
+        path: list[int] = []
         seen = set()
         current: int | None = category_id
         while current is not None and current in self.categories and current not in seen:

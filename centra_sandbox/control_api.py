@@ -56,7 +56,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qs
 
 from centra_sandbox.app import Faults
@@ -80,11 +80,12 @@ def _unknown_keys(body: dict[str, Any], allowed: tuple[str, ...], errors: _Error
             errors[key] = "unknown field"
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
+    """A finite int or float, not a boolean."""
     return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
 
 

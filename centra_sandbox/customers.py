@@ -25,7 +25,8 @@ Login is tied to the session token. Where Centra's documentation is silent this 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeGuard
 
 from centra_sandbox import accounts
 from centra_sandbox.accounts import NOT_VALID
@@ -44,16 +45,21 @@ def _customer_id(call: Call) -> int:
     return int(session["customer_id"])
 
 
-def _session_token(call: Call) -> str:
-    """The session's token; calls that log in or out refuse ``API-token: none``."""
-    if call.token is None:
-        raise ApiError(400, {"token": "a session token is required for this call"})
-    return call.token
-
-
 def _log_in(call: Call, customer_id: int) -> dict[str, Any]:
-    accounts.log_in(call.db, _session_token(call), customer_id, call.now)
+    accounts.log_in(call.db, call.require_token(), customer_id, call.now)
     return selection_response(call)
+
+
+def _checked(
+    call: Call, key: str, valid: Callable[[Any], TypeGuard[str]], errors: dict[str, str]
+) -> str | None:
+    """The body's ``key`` when ``valid`` accepts it; otherwise None, with ``key`` marked not
+    valid in ``errors`` (a route answers all its refused fields in one 406)."""
+    value = call.body.get(key)
+    if valid(value):
+        return value
+    errors[key] = NOT_VALID
+    return None
 
 
 def _clean(call: Call, keys: tuple[str, ...], customer_id: int | None) -> dict[str, Any]:
@@ -69,19 +75,16 @@ def _clean(call: Call, keys: tuple[str, ...], customer_id: int | None) -> dict[s
 
 @api.route("POST", "register")
 def register(call: Call) -> dict[str, Any]:
-    email, password = call.body.get("email"), call.body.get("password")
     errors: dict[str, str] = {}
-    if not accounts.valid_email(email):
-        errors["email"] = NOT_VALID
-    if not accounts.valid_password(password):
-        errors["password"] = NOT_VALID
+    email = _checked(call, "email", accounts.valid_email, errors)
+    password = _checked(call, "password", accounts.valid_password, errors)
     changes, field_errors = accounts.clean_fields(call.db, call.body, ACCOUNT_KEYS, {})
     errors.update(field_errors)
-    if errors:
+    if email is None or password is None or errors:
         raise ApiError(406, errors)
     if accounts.find_customer(call.db, email) is not None:
         raise ApiError(409, {"email": "already registered"})
-    _session_token(call)
+    call.require_token()
     if "language" not in changes:
         row = call.db.execute(
             "SELECT language FROM selections WHERE id = ?", (call.selection_id,)
@@ -101,7 +104,7 @@ def login(call: Call) -> dict[str, Any]:
 
 @api.route("POST", "logout")
 def logout(call: Call) -> dict[str, Any]:
-    accounts.log_out(call.db, _session_token(call), call.now)
+    accounts.log_out(call.db, call.require_token(), call.now)
     return selection_response(call)
 
 
@@ -148,10 +151,8 @@ def change_password(call: Call) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if accounts.authenticate(call.db, email, call.body.get("password")) != customer_id:
         errors["password"] = "incorrect"  # noqa: S105 -- an error message, not a password
-    new_password = call.body.get("newPassword")
-    if not accounts.valid_password(new_password):
-        errors["newPassword"] = NOT_VALID
-    if errors:
+    new_password = _checked(call, "newPassword", accounts.valid_password, errors)
+    if new_password is None or errors:
         raise ApiError(406, errors)
     accounts.set_password(call.db, customer_id, new_password)
     return selection_response(call)
@@ -235,7 +236,7 @@ def _relative_path(value: Any) -> bool:
 
 @api.route("POST", "password-reset")
 def password_reset(call: Call) -> dict[str, Any]:
-    _session_token(call)  # a reset logs in, which needs a session
+    call.require_token()  # a reset logs in, which needs a session
     customer_id = accounts.redeem_password_reset(
         call.db, call.body.get("id"), call.body.get("i"), call.now
     )

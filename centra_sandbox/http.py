@@ -147,8 +147,15 @@ class Call:
         catalog but not touch a selection."""
         session = self.session
         if session is None:
-            raise ApiError(400, {"token": "a session token is required for this call"})
+            raise _session_required()
         return session["selection_id"]
+
+    def require_token(self) -> str:
+        """The session's token; calls that log in or out, or place an order, refuse
+        ``API-token: none``."""
+        if self.token is None:
+            raise _session_required()
+        return self.token
 
     def require_server(self) -> None:
         """Refuse a server-only route when the shared secret was not sent."""
@@ -159,6 +166,11 @@ class Call:
         """A request body field that only the shared secret may set; ignored without it, and
         None when not sent (see ``selector``)."""
         return selector(self.body, name) if self.server else None
+
+
+def _session_required() -> ApiError:
+    """The 400 of a call that needs a session but came without one (``API-token: none``)."""
+    return ApiError(400, {"token": "a session token is required for this call"})
 
 
 def selector(body: dict[str, Any], name: str) -> Any:

@@ -67,6 +67,7 @@ def serve_media(call: Call) -> Response:
     key, dot, extension = call.params["file"].rpartition(".")
     if size is None or not dot or extension != "svg" or not _KEY.fullmatch(key):
         return _not_found()
+    image: tuple[str, str, str] | None
     if key.startswith("cms-"):
         image = (_NEUTRAL, key[4:].replace("-", " ").title(), "")
     else:

@@ -17,7 +17,7 @@ def format_money(amount: float | Decimal, currency: sqlite3.Row | dict[str, Any]
     value = round_money(amount, digits)
     sign = "-" if value < 0 else ""
     whole, _, frac = f"{abs(value):.{digits}f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -142,10 +142,13 @@ def start_payment(call: Call) -> tuple[int, dict[str, Any]] | dict[str, Any]:
     priced = price_selection(db, selection_id)
     specific = call.body.get("paymentMethodSpecificFields")
     widget = method["kind"] == WIDGET_KIND and priced.grand_total != 0
-    if widget and specific is None:
-        # A widget method starts with its widget; its callback comes back with the fields.
-        return widget_form(priced, method["id"])
-    status = payment_status_for(specific) if widget else "pending"
+    status = "pending"
+    if widget:
+        # A widget method starts with its widget; its callback comes back with the fields,
+        # which _accepted_checkout has checked: an object when they are there at all.
+        if not isinstance(specific, dict):
+            return widget_form(priced, method["id"])
+        status = payment_status_for(specific)
     payment = _record_payment(call, priced, method, *pages, status=status)
     if priced.grand_total == 0 or method["kind"] == "direct":
         order = place_order(call, priced, payment)
@@ -168,6 +171,7 @@ def _accepted_checkout(
     db, body = call.db, call.body
     sel = load_selection(db, selection_id)
     address, shipping_address, extra = clean_payment_fields(sel, body)
+    method: sqlite3.Row | None
     if "paymentMethod" in body:
         method = find_payment_method(db, body["paymentMethod"])
     else:
@@ -328,6 +332,7 @@ def place_order(call: Call, priced: Priced, payment: sqlite3.Row) -> dict[str, A
     """Turn the paid selection into an order: stock goes down, the payment is marked paid, and
     the token moves on to a new empty selection in the same place."""
     db, sel = call.db, priced.sel
+    token = call.require_token()
     now = call.now
     number = _next_order_number(db)
     order = order_json(call, priced, number, now)
@@ -335,7 +340,7 @@ def place_order(call: Call, priced: Priced, payment: sqlite3.Row) -> dict[str, A
     db.execute(
         "INSERT INTO orders (number, selection_id, customer_id, token, created_at, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (number, sel["id"], customer_id, call.token, now, json.dumps(order)),
+        (number, sel["id"], customer_id, token, now, json.dumps(order)),
     )
     for line in priced.lines:
         db.execute(
@@ -343,7 +348,7 @@ def place_order(call: Call, priced: Priced, payment: sqlite3.Row) -> dict[str, A
         )
     db.execute("UPDATE selections SET order_number = ? WHERE id = ?", (number, sel["id"]))
     db.execute("UPDATE payments SET status = 'paid' WHERE id = ?", (payment["id"],))
-    new_id = fresh_selection(db, call.token, sel, now)
+    new_id = fresh_selection(db, token, sel, now)
     db.execute(
         "UPDATE customers SET saved_selection_id = ? WHERE saved_selection_id = ?",
         (new_id, sel["id"]),
@@ -367,11 +372,14 @@ def _failed(*messages: str) -> ApiError:
 
 
 def _verified_payment(call: Call, fields: dict[str, Any]) -> sqlite3.Row:
-    given = {name: fields.get(name) for name in (*SIGNED_FIELDS, "signature")}
-    if not all(isinstance(value, str) and len(value) <= 256 for value in given.values()):
-        raise _failed("The payment parameters are incomplete.")
-    expected = signature(call.sandbox, given)  # type: ignore[arg-type]
-    if not hmac.compare_digest(expected, given["signature"]):  # type: ignore[arg-type]
+    given: dict[str, str] = {}
+    for name in (*SIGNED_FIELDS, "signature"):
+        value = fields.get(name)
+        if not isinstance(value, str) or len(value) > 256:
+            raise _failed("The payment parameters are incomplete.")
+        given[name] = value
+    expected = signature(call.sandbox, given)
+    if not hmac.compare_digest(expected, given["signature"]):
         raise _failed("The payment parameters could not be verified.")
     payment = call.db.execute("SELECT * FROM payments WHERE id = ?", (given["payment"],)).fetchone()
     if payment is None:
@@ -391,9 +399,9 @@ def payment_result(call: Call) -> tuple[int, dict[str, Any]] | dict[str, Any]:
     current_selection = call.selection_id
 
     if payment["status"] == "paid":
-        order = _stored_order(db, payment["selection_id"])
-        if order is not None and order["token"] == call.token:
-            return {"order": json.loads(order["data"]), **_after_order_context(call)}
+        stored = _stored_order(db, payment["selection_id"])
+        if stored is not None and stored["token"] == call.token:
+            return {"order": json.loads(stored["data"]), **_after_order_context(call)}
         raise _failed("This payment belongs to another session.")
     if payment["selection_id"] != current_selection:
         raise _failed("This payment belongs to another session.")

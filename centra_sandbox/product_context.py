@@ -80,6 +80,9 @@ def product_context(call: Call) -> ProductContext:
     others (``"all"`` included) and turn on preview. Without the secret those fields are ignored,
     as Centra ignores what a browser may not set."""
     db = call.db
+    # A server call may widen market and pricelist to "all" below.
+    market: int | str
+    pricelist: int | str
     market, pricelist, language = store_defaults(db)
     session = call.session
     if session is not None:

@@ -234,7 +234,9 @@ def _items_json(
             }
         )
     tables = {
-        pid: own_item_table(items.get(pid, [])) if pid in own_table else chart.item_table
+        pid: chart.item_table
+        if chart is not None and pid not in own_table
+        else own_item_table(items.get(pid, []))
         for pid, chart in charts.items()
     }
     return items, tables

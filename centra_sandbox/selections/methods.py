@@ -23,7 +23,7 @@ class ShippingOption:
 
 
 def shipping_options(db: sqlite3.Connection, place: Place) -> list[ShippingOption]:
-    if not place.ship_to:
+    if place.country is None or not place.ship_to:
         return []
     rows = db.execute(
         "SELECT m.id, m.name, r.price FROM shipping_methods m "
