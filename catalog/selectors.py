@@ -12,7 +12,7 @@ This module is the one to import; listings live in :mod:`catalog.listing`, cards
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -67,6 +67,7 @@ __all__ = [
     "Facets",
     "GalleryImage",
     "HomeSections",
+    "ItemForCart",
     "Listing",
     "ListingFilters",
     "ListingRequest",
@@ -82,6 +83,8 @@ __all__ = [
     "category_path",
     "category_tree",
     "home_sections",
+    "item_for_cart",
+    "item_labels",
     "list_products",
     "parse_listing_query",
     "product_detail",
@@ -259,6 +262,64 @@ def _gallery(media: Any, alt: str) -> tuple[GalleryImage, ...]:
         GalleryImage(url, pick(full, i, url), pick(thumbs, i, url), alt)
         for i, url in enumerate(standard)
     )
+
+
+# -- what a cart may take ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemForCart:
+    """An item (a size) as the shopper's market, pricelist and stock allow it into a cart."""
+
+    item_id: str
+    size_name: str
+    stock_state: StockState
+    card: ProductCard  # the product: name, canonical url, price (None: not sold here)
+    quantity_minimum: int
+    quantity_multiple_of: int
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_state in AVAILABLE
+
+
+def item_for_cart(ctx: ShopperContext, item_id: str) -> ItemForCart | None:
+    """The item ``item_id`` of a product in the shopper's market, or None. Two queries."""
+    item = Item.objects.filter(pk=item_id).values("product_id", "name", "stock_state").first()
+    if item is None:
+        return None
+    products = Product.objects.filter(in_market(ctx), pk=item["product_id"])
+    row = card_queryset(
+        with_texts(with_price(products, ctx), ctx),
+        ctx,
+        "item_quantity_minimum",
+        "item_quantity_multiple_of",
+    ).first()
+    if row is None:
+        return None
+    return ItemForCart(
+        item_id=item_id,
+        size_name=item["name"],
+        stock_state=StockState(item["stock_state"]),
+        card=card_from_row(row, ctx),
+        quantity_minimum=max(1, row["item_quantity_minimum"] or 1),
+        quantity_multiple_of=max(1, row["item_quantity_multiple_of"] or 1),
+    )
+
+
+def item_labels(ctx: ShopperContext, item_ids: Iterable[str]) -> dict[str, str]:
+    """``{item id: "Product name, size"}`` in the shopper's language, for messages about items
+    that may have left the cart. Two queries."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return {}
+    rows = list(Item.objects.filter(pk__in=ids).values_list("id", "product_id", "name"))
+    cards = cards_for(ctx, {product_id for _, product_id, _ in rows})
+    return {
+        item_id: f"{cards[product_id].name}, {size}" if size else cards[product_id].name
+        for item_id, product_id, size in rows
+        if product_id in cards
+    }
 
 
 # -- home and search --------------------------------------------------------------------------

@@ -6,8 +6,8 @@ products, categories and articles. Every call is server-side (shared secret) wit
 ``API-token: none``: no shopper session is created and nothing depends on one.
 
 Preview is requested with :data:`PREVIEW_FLAG` in the request body. Centra has not documented
-the flag; this project decided on ``"preview": true`` (see "Project decisions" in
-``centra-checkout-api.md``), and this constant is the one place to change it.
+the flag; this project decided on ``"preview": true`` (``docs/centra.md#project-decisions``),
+and this constant is the one place to change it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
-"""Named calls that move a shopper's selection to another country or language.
+"""Named calls on a shopper's selection (Centra's cart) and its checkout.
 
-Both answer Centra's SelectionResponse. The caller stores ``response.token`` when
-``response.token_changed`` and reads :func:`location_of` for the market and pricelist Centra chose:
-Centra, not the storefront, decides which market and pricelist a country gets.
+Each takes the shopper's session token and answers Centra's SelectionResponse (``docs/centra.md
+#selection``), except the payment calls, which answer a payment action or an order. The caller
+stores ``response.token`` when ``response.token_changed`` and reads :func:`location_of` for the
+market and pricelist Centra chose: Centra, not the storefront, decides which market and
+pricelist a country gets. Path parameters (items, lines, voucher codes) are percent-encoded by
+the client, so ``TEST+CODE`` or ``../x`` cannot change the route.
 """
 
 from __future__ import annotations
@@ -36,6 +39,102 @@ def set_country(
 def set_language(client: CentraClient, token: str, language: str) -> CentraResponse:
     """``PUT languages/{language}``."""
     return client.put("languages/{language}", params={"language": language}, json={}, token=token)
+
+
+def place_selection(
+    client: CentraClient,
+    token: str | None,
+    *,
+    country: str | None,
+    language: str,
+    market: int | None = None,
+    pricelist: int | None = None,
+) -> CentraResponse:
+    """``PUT selection`` with the shared secret: put the selection (a new one when ``token`` is
+    None) in the shopper's country and language, and in ``market``/``pricelist`` when given (a
+    VIP market, for example). A server-side caller must: Centra's GeoIP would see the server."""
+    body: dict[str, Any] = {"language": language}
+    if country:
+        body["country"] = country
+    if market is not None:
+        body["market"] = market
+    if pricelist is not None:
+        body["pricelist"] = pricelist
+    return client.put("selection", json=body, token=token)
+
+
+def get_selection(client: CentraClient, token: str) -> CentraResponse:
+    return client.get("selection", token=token)
+
+
+def add_item(client: CentraClient, token: str, item: str, quantity: int) -> CentraResponse:
+    """``POST items/{item}/quantity/{quantity}``: the same item again adds to its line."""
+    return client.post(
+        "items/{item}/quantity/{quantity}",
+        params={"item": item, "quantity": quantity},
+        token=token,
+    )
+
+
+def set_line_quantity(client: CentraClient, token: str, line: str, quantity: int) -> CentraResponse:
+    return client.put(
+        "lines/{line}/quantity/{quantity}",
+        params={"line": line, "quantity": quantity},
+        token=token,
+    )
+
+
+def remove_line(client: CentraClient, token: str, line: str) -> CentraResponse:
+    return client.delete("lines/{line}", params={"line": line}, token=token)
+
+
+def replace_line(
+    client: CentraClient, token: str, line: str, item: str, quantity: int
+) -> CentraResponse:
+    """Another size on a line, quantity kept, in one call: the bulk ``PUT items`` removes the
+    line and adds the new item (Centra has no "change size" route)."""
+    body = {
+        "lines": [{"line": line, "quantity": 0}],
+        "items": [{"item": item, "quantity": quantity}],
+    }
+    return client.put("items", json=body, token=token)
+
+
+def add_voucher(client: CentraClient, token: str, code: str) -> CentraResponse:
+    return client.post("vouchers", json={"voucher": code}, token=token)
+
+
+def remove_voucher(client: CentraClient, token: str, code: str) -> CentraResponse:
+    return client.delete("vouchers/{voucher}", params={"voucher": code}, token=token)
+
+
+def set_shipping_method(client: CentraClient, token: str, method: str) -> CentraResponse:
+    return client.put("shipping-methods/{method}", params={"method": method}, token=token)
+
+
+def set_payment_method(client: CentraClient, token: str, method: str) -> CentraResponse:
+    return client.put("payment-methods/{method}", params={"method": method}, token=token)
+
+
+def save_payment_fields(client: CentraClient, token: str, fields: dict[str, Any]) -> CentraResponse:
+    """``PUT payment-fields``: what the shopper typed so far, kept in Centra (cart recovery)."""
+    return client.put("payment-fields", json=fields, token=token)
+
+
+def start_payment(client: CentraClient, token: str, body: dict[str, Any]) -> CentraResponse:
+    """``POST payment``: answers a payment ``action`` (``docs/centra.md#payment``). Never
+    retried: it may move money."""
+    return client.post("payment", json=body, token=token)
+
+
+def payment_result(client: CentraClient, token: str, fields: dict[str, Any]) -> CentraResponse:
+    """``POST payment-result`` with every parameter the return page received, unchanged."""
+    return client.post("payment-result", json={"paymentMethodFields": fields}, token=token)
+
+
+def receipt(client: CentraClient, token: str) -> CentraResponse:
+    """``GET receipt``: the latest order of the session ``token``."""
+    return client.get("receipt", token=token)
 
 
 def location_of(response: CentraResponse) -> SelectionLocation | None:

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from django.http import HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
-from catalog.context import ShopperContext, localized_path, strip_language_prefix
+from catalog.context import ShopperContext
 from catalog.reference import Reference, get_reference
 from centra import selection_api
 from centra.client import CentraClient
@@ -42,6 +40,8 @@ class SwitchOutcome:
     market: int | None
     pricelist: int | None
     via_centra: bool
+    # Items the change took out of the cart (not sold in the new country).
+    items_removed: int = 0
 
 
 def switch_location(
@@ -72,13 +72,16 @@ def switch_location(
         if exc.token and exc.token != token:
             centra.set_token(exc.token)
         raise SwitchRefused(_centra_refusal(exc)) from exc
-    centra.keep_token_from(reply)
+    change = centra.remember(reply)
+    removed = max(0, change.count_before - change.count_after)
     location = selection_api.location_of(reply)
     if location is None:
         # Not expected from Centra; the storefront's own defaults for the country still hold.
         logger.warning("selection answer without a usable location; using local defaults")
         ShopperChoices(session).choose(country=country_code, language=language_code)
-        return SwitchOutcome(country_code, language_code, None, None, via_centra=True)
+        return SwitchOutcome(
+            country_code, language_code, None, None, via_centra=True, items_removed=removed
+        )
     ShopperChoices(session).remember_location(location, language=language_code)
     return SwitchOutcome(
         country=location.country or country_code,
@@ -86,6 +89,7 @@ def switch_location(
         market=location.market,
         pricelist=location.pricelist,
         via_centra=True,
+        items_removed=removed,
     )
 
 
@@ -93,53 +97,24 @@ def _valid_country(ref: Reference, code: str | None) -> str:
     code = (code or "").strip().upper()
     country = ref.countries.get(code)
     if country is None:
-        raise SwitchRefused("Please choose a country from the list.")
+        raise SwitchRefused(_("Please choose a country from the list."))
     if not country.ship_to:
-        raise SwitchRefused(f"Sorry, we do not deliver to {country.name}.")
+        raise SwitchRefused(
+            _("Sorry, we do not deliver to %(country)s.") % {"country": country.name}
+        )
     return country.code
 
 
 def _valid_language(ref: Reference, code: str | None) -> str:
     code = (code or "").strip().lower()
     if code not in ref.languages:
-        raise SwitchRefused("Please choose a language from the list.")
+        raise SwitchRefused(_("Please choose a language from the list."))
     return code
 
 
 def _centra_refusal(exc: CentraError) -> str:
     if isinstance(exc, CentraNotFound):
-        return "That country or language is not available for your cart."
+        return _("That country or language is not available for your cart.")
     if exc.status_code is None or exc.status_code >= 500:
-        return "We could not change your country or language just now. Please try again."
-    return "That country or language is not available for your cart."
-
-
-# -- where to go afterwards -------------------------------------------------------------------
-
-
-def return_path(request: HttpRequest, wanted: str | None, language: str | None = None) -> str:
-    """The page the shopper came from (``wanted``, else the Referer), in ``language`` (None: as
-    it was).
-
-    Only a path on this site is followed: anything pointing at another host or scheme gives the
-    home page. With ``language``, the path's language prefix is replaced by that language's."""
-    path, query = (
-        _same_site_path(request, wanted)
-        or _same_site_path(request, request.headers.get("Referer"))
-        or ("/", "")
-    )
-    if language is not None:
-        ref = get_reference()
-        path = localized_path(strip_language_prefix(path, ref), language, ref.default_language)
-    return f"{path}?{query}" if query else path
-
-
-def _same_site_path(request: HttpRequest, url: str | None) -> tuple[str, str] | None:
-    if not url or not url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return None
-    parts = urlsplit(url)
-    if not parts.path.startswith("/") or parts.path.startswith("//"):
-        return None
-    return parts.path, parts.query
+        return _("We could not change your country or language just now. Please try again.")
+    return _("That country or language is not available for your cart.")

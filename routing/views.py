@@ -21,6 +21,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.listing import parse_listing_query
@@ -44,9 +45,10 @@ from routing.resolve import (
     Resolution,
 )
 from routing.resolve import resolve as resolve_path
-from routing.switcher import SwitchRefused, return_path, switch_location
+from routing.switcher import SwitchRefused, switch_location
 from storefront.meta import page_meta
 from storefront.pages import render_page
+from storefront.return_paths import return_path
 
 # Seconds a shopper (or crawler) is asked to wait when Centra cannot be reached.
 RETRY_AFTER = 30
@@ -149,6 +151,16 @@ def switch_shopper_location(request: PageRequest) -> HttpResponseRedirect:
     except SwitchRefused as refused:
         messages.error(request, refused.message)
         return HttpResponseRedirect(return_path(request, wanted))
+    if outcome.items_removed:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d item left your cart: it is not sold in your new country.",
+                "%(count)d items left your cart: they are not sold in your new country.",
+                outcome.items_removed,
+            )
+            % {"count": outcome.items_removed},
+        )
     return HttpResponseRedirect(return_path(request, wanted, outcome.language))
 
 

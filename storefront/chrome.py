@@ -1,5 +1,5 @@
-"""What the header and footer of every shop page show: the category navigation and the
-country/language switcher.
+"""What the header and footer of every shop page show: the category navigation, the
+country/language switcher and the cart link.
 
 Both are the same for every page view of one language (and, for the switcher, one country), so
 they are rendered once per reference data version and kept in this process
@@ -12,6 +12,7 @@ request; the template renders those live around the cached parts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -24,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalog.categories import category_tree
 from catalog.reference import get_reference, memoized
+from storefront.session import CentraSession
 from storefront.shopper import ShopRequest, language_alternates
 
 OPTIONS_TEMPLATE = "includes/switcher_options.html"
@@ -83,7 +85,11 @@ def shopper(request: HttpRequest) -> dict[str, Any]:
     if ctx is None:
         return {}
     shop_request = cast(ShopRequest, request)
-    return {"shopper": ctx, "shopper_switcher": SimpleLazyObject(lambda: switcher(shop_request))}
+    return {
+        "shopper": ctx,
+        "shopper_switcher": SimpleLazyObject(lambda: switcher(shop_request)),
+        "shopper_cart": SimpleLazyObject(lambda: cart_link(shop_request)),
+    }
 
 
 def switcher(request: ShopRequest) -> Switcher:
@@ -131,6 +137,36 @@ def _reverse_action() -> str | None:
         return reverse("shopper-location")
     except NoReverseMatch:
         return None
+
+
+# -- the cart link -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CartLink:
+    """The header's cart entry and the product page's buying form: where they go, in the
+    shopper's language, and how many items the cart holds (from the session, not from Centra)."""
+
+    url: str
+    add_url: str
+    count: int
+
+    def __bool__(self) -> bool:
+        return bool(self.url)
+
+
+def cart_link(request: ShopRequest) -> CartLink:
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = ("cart-links", request.shopper.language, urlconf, get_script_prefix())
+    url, add_url = memoized(key, lambda: _cart_urls(request.shopper.url))
+    return CartLink(url, add_url, CentraSession(request.session).item_count)
+
+
+def _cart_urls(localize: Callable[[str], str]) -> tuple[str, str]:
+    try:
+        return localize(reverse("cart")), localize(reverse("cart-add"))
+    except NoReverseMatch:  # a URLconf without the cart
+        return "", ""
 
 
 # -- the category navigation -----------------------------------------------------------------

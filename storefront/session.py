@@ -3,11 +3,13 @@ written only through these classes:
 
 - ``shopper``: the shopper's own choices (country, state, language) and, once Centra placed
   their selection, the market and pricelist it chose (:class:`ShopperChoices`);
-- ``centra``: the shopper's Centra selection token (:class:`CentraSession`).
+- ``centra``: the shopper's Centra selection: its token, its item count and the payments this
+  browser started (:class:`CentraSession`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Final
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -17,6 +19,7 @@ from centra.selection_api import SelectionLocation
 
 SHOPPER_KEY: Final = "shopper"
 CENTRA_KEY: Final = "centra"
+MAX_PAYMENTS: Final = 20
 
 Session = SessionBase | dict[str, Any]
 
@@ -80,7 +83,9 @@ class ShopperChoices:
 
 
 class CentraSession:
-    """``centra = {"token": ...}``: the shopper's Centra selection token."""
+    """``centra = {"token", "count", "payments"}``: the shopper's Centra selection token, how
+    many items its cart held at the last answer (for the header, without asking Centra), and
+    the ids of the payments this browser started (only these receipts are shown to it)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -89,20 +94,69 @@ class CentraSession:
         data = self._session.get(CENTRA_KEY)
         return dict(data) if isinstance(data, dict) else {}
 
+    def _write(self, **changes: Any) -> None:
+        data = self._data()
+        data.update(changes)
+        self._session[CENTRA_KEY] = data
+
     @property
     def token(self) -> str | None:
         token = self._data().get("token")
         return token if isinstance(token, str) and token else None
 
     def set_token(self, token: str) -> None:
+        self._write(token=token)
+
+    @property
+    def item_count(self) -> int:
+        count = self._data().get("count")
+        return count if isinstance(count, int) and count > 0 else 0
+
+    def remember(self, response: CentraResponse) -> SelectionChange:
+        """Keep what a selection answer says about the cart: its token and item count."""
+        before = self.item_count
+        after = total_quantity(response.data)
+        replaced = response.token_changed and response.sent_token is not None
+        self._write(count=after, **({"token": response.token} if response.token else {}))
+        return SelectionChange(before, after, token_replaced=replaced)
+
+    def forget_selection(self) -> None:
+        """The selection became an order (or is gone): the next cart starts afresh."""
         data = self._data()
-        data["token"] = token
+        data.pop("token", None)
+        data.pop("count", None)
         self._session[CENTRA_KEY] = data
 
-    def keep_token_from(self, response: CentraResponse) -> None:
-        """Centra may answer with a new token (the old one expired): store it."""
-        if response.token_changed and response.token:
-            self.set_token(response.token)
+    @property
+    def payments(self) -> tuple[str, ...]:
+        ids = self._data().get("payments")
+        return tuple(i for i in ids if isinstance(i, str)) if isinstance(ids, list) else ()
+
+    def add_payment(self, payment_id: str) -> None:
+        # The latest few are enough: a receipt is looked at right after paying.
+        self._write(payments=[*self.payments, payment_id][-MAX_PAYMENTS:])
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionChange:
+    """What one selection answer did to the cart, as far as the shopper's session can tell."""
+
+    count_before: int
+    count_after: int
+    token_replaced: bool  # Centra answered another token than the one sent
+
+    @property
+    def expired(self) -> bool:
+        """The selection we had is gone (its token expired): Centra started a new, empty one."""
+        return self.token_replaced and self.count_before > 0 and self.count_after == 0
+
+
+def total_quantity(answer: dict[str, Any]) -> int:
+    """How many items the selection in a Centra answer holds (0 when it holds none)."""
+    selection = answer.get("selection")
+    totals = selection.get("totals") if isinstance(selection, dict) else None
+    quantity = totals.get("totalQuantity") if isinstance(totals, dict) else None
+    return quantity if isinstance(quantity, int) and quantity > 0 else 0
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("sandbox/<path:path>", sandbox_page, name="sandbox-page"),
     path("", include("catalog.urls")),
     path("", include("routing.urls")),
+    path("", include("cart.urls")),
     # Last: any path nothing above claims is a product, category or CMS page (or a 404).
     re_path(r"^(?P<path>.+)$", serve, name="catch-all"),
 ]

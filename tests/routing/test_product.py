@@ -77,10 +77,16 @@ def test_variants_and_related_products(client) -> None:
     assert '<a class="product-card-link" href="/womens/shoes/creme-loafer-green">' in html
 
 
-def test_the_add_to_cart_place_is_empty_until_the_cart_work(client) -> None:
+def test_the_buying_form_takes_the_size_radios_and_works_without_javascript(client) -> None:
     html = client.get(BLAZER).content.decode()
-    assert 'id="add-to-cart"' not in html
-    assert "<form" not in html.split('<article class="product"')[1].split("</article>")[0]
+    product = html.split('<article class="product"')[1].split("</article>")[0]
+    form = product.split('<form id="add-to-cart"')[1].split("</form>")[0]
+    assert 'method="post" action="/cart/add"' in form
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert f'<input type="hidden" name="next" value="{BLAZER}">' in form
+    assert '<input type="radio" form="add-to-cart" name="item"' in product
+    # Progressive enhancement only: the script is deferred and the form posts without it.
+    assert '<script src="/static/js/cart.js" defer></script>' in html
 
 
 def test_breadcrumbs_lead_to_the_category(client) -> None:

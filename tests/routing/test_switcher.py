@@ -122,7 +122,7 @@ def test_with_a_selection_the_country_goes_through_centra_and_its_answer_is_used
     )
     location = get_client().get("selection", token=token).data["location"]
     assert (location["country"], location["pricelist"]) == ("US", 4)
-    assert client.session[CENTRA_SESSION_KEY] == {"token": token}
+    assert client.session[CENTRA_SESSION_KEY] == {"token": token, "count": 0}
 
 
 def test_with_a_selection_a_language_change_alone_is_put_to_centra(

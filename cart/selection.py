@@ -1,0 +1,188 @@
+"""Centra's selection (``docs/centra.md#selection``) as the cart and checkout pages show it.
+
+Plain frozen dataclasses built from the JSON of a selection answer: prices are Centra's own
+formatted strings (its pricelist decides how money reads), and everything a template prints is
+chosen here. Fields Centra leaves out or sends in another shape read as empty, never as an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.cards import product_path
+from catalog.context import ShopperContext
+from catalog.stock import is_available
+
+
+@dataclass(frozen=True, slots=True)
+class SizeChoice:
+    item: str
+    name: str
+    available: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    line: str  # Centra's line id: what quantity, size and removal act on
+    item: str
+    product_id: str
+    name: str
+    variant: str  # the colour ("Brown")
+    size: str
+    image_url: str | None
+    url: str  # the product page, in the shopper's language
+    quantity: int
+    price_each: str
+    price_each_before_discount: str | None  # only when the line is discounted
+    total: str
+    sizes: tuple[SizeChoice, ...]  # the product's sizes, for "change size"
+    quantity_minimum: int
+    quantity_multiple_of: int
+
+    @property
+    def can_decrease(self) -> bool:
+        return self.quantity - self.quantity_multiple_of >= self.quantity_minimum
+
+    @property
+    def decreased(self) -> int:
+        return self.quantity - self.quantity_multiple_of
+
+    @property
+    def increased(self) -> int:
+        return self.quantity + self.quantity_multiple_of
+
+
+@dataclass(frozen=True, slots=True)
+class Voucher:
+    code: str
+    description: str
+    price_off: str
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    items: str
+    discount: str | None  # None: no discount
+    shipping: str
+    handling: str | None  # None: no handling cost
+    tax_added: str | None  # tax-exclusive markets: the tax on top
+    tax_included: str | None  # tax-inclusive markets: the tax within the grand total
+    tax_deducted: str | None  # VAT-exempt orders
+    grand_total: str
+    grand_total_amount: float
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cart:
+    lines: tuple[CartLine, ...]
+    totals: Totals
+    vouchers: tuple[Voucher, ...]
+    currency: str
+    shipping_method_name: str
+    payment_method_name: str
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+
+def cart_from(answer: Mapping[str, Any], ctx: ShopperContext) -> Cart:
+    """The cart of a selection answer (or of an order: its lines and totals read the same)."""
+    selection = _dict(answer.get("selection") or answer.get("order"))
+    discounts = _dict(selection.get("discounts"))
+    return Cart(
+        lines=tuple(_line(item, ctx) for item in _dicts(selection.get("items"))),
+        totals=totals_from(_dict(selection.get("totals"))),
+        vouchers=tuple(_voucher(v) for v in _dicts(discounts.get("vouchers"))),
+        currency=_str(selection.get("currency")),
+        shipping_method_name=_str(selection.get("shippingMethodName")),
+        payment_method_name=_str(selection.get("paymentMethodName")),
+    )
+
+
+def totals_from(totals: Mapping[str, Any]) -> Totals:
+    amount = totals.get("grandTotalPriceAsNumber")
+    quantity = totals.get("totalQuantity")
+    return Totals(
+        items=_str(totals.get("itemsTotalPrice")),
+        discount=_money(totals, "totalDiscountPrice"),
+        shipping=_str(totals.get("shippingPrice")),
+        handling=_money(totals, "handlingCostPrice"),
+        tax_added=_money(totals, "taxAdded"),
+        tax_included=None if _money(totals, "taxAdded") else _money(totals, "grandTotalPriceTax"),
+        tax_deducted=_money(totals, "taxDeducted"),
+        grand_total=_str(totals.get("grandTotalPrice")),
+        grand_total_amount=float(amount) if isinstance(amount, int | float) else 0.0,
+        quantity=quantity if isinstance(quantity, int) else 0,
+    )
+
+
+def _line(item: Mapping[str, Any], ctx: ShopperContext) -> CartLine:
+    product = _dict(item.get("product"))
+    media = _dict(product.get("media"))
+    images = [url for url in media.get("standard") or [] if isinstance(url, str)]
+    quantity = item.get("quantity")
+    discounted = item.get("anyDiscount") is True
+    return CartLine(
+        line=_str(item.get("line")),
+        item=_str(item.get("item")),
+        product_id=_str(product.get("product")),
+        name=_str(product.get("name")) or _str(item.get("productName")),
+        variant=_str(product.get("variantName")),
+        size=_str(item.get("localizedSize")) or _str(item.get("size")),
+        image_url=images[0] if images else None,
+        url=ctx.url(
+            product_path(_str(product.get("categoryUri")) or None, _str(product.get("uri")))
+        ),
+        quantity=quantity if isinstance(quantity, int) else 0,
+        price_each=_str(item.get("priceEach")),
+        price_each_before_discount=(
+            _str(item.get("priceEachBeforeDiscount")) if discounted else None
+        ),
+        total=_str(item.get("totalPrice")),
+        sizes=tuple(
+            SizeChoice(
+                _str(size.get("item")), _str(size.get("name")), is_available(size.get("stock"))
+            )
+            for size in _dicts(product.get("items"))
+        ),
+        quantity_minimum=_positive(product.get("itemQuantityMinimum")),
+        quantity_multiple_of=_positive(product.get("itemQuantityMultipleOf")),
+    )
+
+
+def _voucher(voucher: Mapping[str, Any]) -> Voucher:
+    return Voucher(
+        code=_str(voucher.get("voucher")),
+        description=_str(voucher.get("description")),
+        price_off=_str(voucher.get("priceOff")),
+    )
+
+
+def _money(totals: Mapping[str, Any], key: str) -> str | None:
+    """A total that Centra sends as ``false`` (or zero) when there is none."""
+    text, number = totals.get(key), totals.get(f"{key}AsNumber")
+    if not isinstance(text, str) or not text or number is False:
+        return None
+    if isinstance(number, int | float) and not isinstance(number, bool) and number == 0:
+        return None
+    return text
+
+
+def _positive(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> Sequence[dict[str, Any]]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
