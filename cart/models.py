@@ -31,6 +31,9 @@ class PaymentAttempt(models.Model):
     payment_method = models.CharField(max_length=100)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.STARTED)
     order_number = models.CharField(max_length=64, blank=True, db_index=True)
+    # The last payment action Centra answered that a page of ours renders: a "form" (formHtml)
+    # or a "javascript" step (code, formFields).
+    action = models.JSONField(default=dict, blank=True)
     # Centra's order as payment-result (or a direct success) answered it: the receipt shows it.
     order = models.JSONField(default=dict, blank=True)
     # What the shopper is told on the failed page (Centra's messages, or ours).

@@ -48,6 +48,7 @@ def cart_page(request: ShopRequest) -> HttpResponse:
     context = {
         "cart": result.cart,
         "voucher_form": VoucherForm(),
+        "checkout_url": request.shopper.url(reverse("checkout")),
         "meta": page_meta(request, title=_("Your cart"), robots="noindex, nofollow"),
     }
     return render_page(request, "cart/cart.html", context)
@@ -135,7 +136,7 @@ def remove_voucher(request: ShopRequest) -> HttpResponse:
 
 @require_safe
 def add_slash(request: ShopRequest) -> HttpResponse:
-    """``/cart`` (in any language) is ``/cart/``."""
+    """``/cart`` and ``/checkout`` (in any language) are ``/cart/`` and ``/checkout/``."""
     query = request.META.get("QUERY_STRING", "")
     return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
 

@@ -36,6 +36,16 @@ def set_country(
     return client.put("countries/{country}", params={"country": country}, json=body, token=token)
 
 
+def set_country_state(client: CentraClient, token: str, country: str, state: str) -> CentraResponse:
+    """``PUT countries/{country}/states/{state}``: state taxes depend on it."""
+    return client.put(
+        "countries/{country}/states/{state}",
+        params={"country": country, "state": state},
+        json={},
+        token=token,
+    )
+
+
 def set_language(client: CentraClient, token: str, language: str) -> CentraResponse:
     """``PUT languages/{language}``."""
     return client.put("languages/{language}", params={"language": language}, json={}, token=token)

@@ -312,6 +312,9 @@ VOUCHERS = [
     ("SAVE100", "fixed", 100.0, "100 off your order"),
     # A code with "+" exercises URL-encoding of path parameters (DELETE vouchers/TEST%2BCODE).
     ("TEST+CODE", "percent", 15.0, "Test code: 15% off"),
+    # Everything off: with free delivery (pick-up in Sweden) the order costs nothing, and
+    # Centra completes it without a payment provider.
+    ("FREE100", "percent", 100.0, "Test code: 100% off"),
 ]
 
 SHIPPING_METHODS = [

@@ -133,6 +133,20 @@ CELERY_BEAT_SCHEDULE = (
     else {}
 )
 
+# -- checkout -----------------------------------------------------------------------------------
+# "<email or domain>=<market id>" rules: matching shoppers are put in that market at checkout
+# (a hidden VIP market, say). Checked here so a typo fails at start-up, not at checkout.
+VIP_MARKETS = env.list("VIP_MARKETS", default=[])
+for _rule in VIP_MARKETS:
+    _who, _sep, _market = _rule.rpartition("=")
+    if not _sep or not _who.strip() or not _market.strip().isdigit():
+        raise ImproperlyConfigured(
+            f"VIP_MARKETS: {_rule!r} is not <email or domain>=<market id>, e.g. vip.example.com=3"
+        )
+# Request header holding the shopper's IP address as your proxy or CDN sets it (e.g.
+# CF-Connecting-IP, or X-Forwarded-For: its first address); empty: the connection's address.
+SHOPPER_IP_HEADER = env.str("SHOPPER_IP_HEADER", default="")
+
 # -- the shopper context ----------------------------------------------------------------------
 
 # Request header carrying the visitor's country code, set by a CDN or proxy (e.g. CF-IPCountry);

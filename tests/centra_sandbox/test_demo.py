@@ -214,7 +214,12 @@ def test_cms_vouchers_and_checkout_methods(demo: sqlite3.Connection) -> None:
     )
     assert [p["type"] for p in parts] == ["text", "image", "products"]
     vouchers = {r[0]: r[1] for r in demo.execute("SELECT code, kind FROM vouchers")}
-    assert vouchers == {"WELCOME10": "percent", "SAVE100": "fixed", "TEST+CODE": "percent"}
+    assert vouchers == {
+        "WELCOME10": "percent",
+        "SAVE100": "fixed",
+        "TEST+CODE": "percent",
+        "FREE100": "percent",
+    }
     kinds = [
         tuple(r) for r in demo.execute("SELECT id, kind FROM payment_methods ORDER BY position")
     ]

@@ -1,0 +1,333 @@
+"""The checkout form, built from what Centra says the store asks for.
+
+Centra's selection answer carries ``paymentFields``: for the billing ``address`` and the
+``shippingAddress``, which fields exist (``visible``) and which must be filled (``required``), as
+the store's Checkout API plugin is configured (``docs/centra.md#payment``). The form shows those
+fields, with a state list for countries that have states, the shipping and payment methods the
+selection offers, a newsletter opt-in and, when the store requires it, the terms.
+
+Field names are Centra's own keys (``address.email``, ``shippingAddress.city``), so a field error
+Centra answers (dotted keys) lands next to its field, and what the shopper typed is what Centra
+gets, field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cart.selection import Cart, cart_from
+from catalog.context import ShopperContext
+
+ADDRESS: Final = "address"
+SHIPPING: Final = "shippingAddress"
+DIFFERENT_SHIPPING: Final = "differentShippingAddress"
+TERMS: Final = "termsAndConditions"
+NEWSLETTER: Final = "newsletter"
+SHIPPING_METHOD: Final = "shippingMethod"
+PAYMENT_METHOD: Final = "paymentMethod"
+
+# Longest text Centra keeps for an address field; longer is not an address.
+FIELD_MAX_LENGTH: Final = 255
+
+# Every address field Centra documents, in the order a form asks for them, with its label and
+# the browser's autofill token. The shipping address has no VAT, identity or newsletter fields.
+_FIELDS: Final = (
+    ("email", _("Email"), "email"),
+    ("phoneNumber", _("Phone"), "tel"),
+    ("firstName", _("First name"), "given-name"),
+    ("lastName", _("Last name"), "family-name"),
+    ("company", _("Company"), "organization"),
+    ("address1", _("Address"), "address-line1"),
+    ("address2", _("Address, second line"), "address-line2"),
+    ("houseNumber", _("House number"), "off"),
+    ("houseExtension", _("House number addition"), "off"),
+    ("zipCode", _("Postcode"), "postal-code"),
+    ("city", _("City"), "address-level2"),
+    ("country", _("Country"), "country"),
+    ("state", _("State"), "address-level1"),
+    ("vatNumber", _("VAT number"), "off"),
+    ("identityNumber", _("Identity number"), "off"),
+)
+_BILLING_ONLY: Final = frozenset({"vatNumber", "identityNumber"})
+_LABELS: Final = {name: label for name, label, _auto in _FIELDS}
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    code: str
+    name: str
+    states: tuple[tuple[str, str], ...]  # (code, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    id: str
+    name: str
+    price: str  # a shipping price or a payment method's handling cost, as Centra formats it
+    supports_initiate_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutPage:
+    """Everything the checkout page shows besides the form, from one selection answer."""
+
+    cart: Cart
+    countries: tuple[Country, ...]
+    shipping_methods: tuple[Method, ...]
+    payment_methods: tuple[Method, ...]
+    shipping_method: str
+    payment_method: str
+    country: str | None
+    state: str | None
+    terms_required: bool
+    payment_fields: Mapping[str, Any]
+    saved: Mapping[str, Any]  # the address fields Centra keeps for the selection
+
+
+def page_from(answer: Mapping[str, Any], ctx: ShopperContext) -> CheckoutPage:
+    selection = _dict(answer.get("selection"))
+    location = _dict(answer.get("location"))
+    fields = _dict(answer.get("paymentFields"))
+    return CheckoutPage(
+        cart=cart_from(answer, ctx),
+        countries=tuple(
+            Country(
+                _str(c.get("country")),
+                _str(c.get("name")),
+                tuple((_str(s.get("state")), _str(s.get("name"))) for s in _dicts(c.get("states"))),
+            )
+            for c in _dicts(answer.get("countries"))
+        ),
+        shipping_methods=tuple(
+            Method(_str(m.get("shippingMethod")), _str(m.get("name")), _str(m.get("price")))
+            for m in _dicts(answer.get("shippingMethods"))
+        ),
+        payment_methods=tuple(
+            Method(
+                _str(m.get("paymentMethod")),
+                _str(m.get("name")),
+                _str(m.get("handlingCost")),
+                m.get("supportsInitiateOnly") is True,
+            )
+            for m in _dicts(answer.get("paymentMethods"))
+        ),
+        shipping_method=_str(selection.get("shippingMethod")),
+        payment_method=_str(selection.get("paymentMethod")),
+        country=_str(location.get("country")) or None,
+        state=_str(location.get("state")) or None,
+        terms_required=_dict(fields.get(TERMS)).get("required") is not False,
+        payment_fields=fields,
+        saved={
+            ADDRESS: _dict(selection.get("address")),
+            SHIPPING: _dict(selection.get("shippingAddress")),
+        },
+    )
+
+
+class CheckoutForm(forms.Form):
+    """The checkout form for one :class:`CheckoutPage`. Its fields are Centra's dotted keys."""
+
+    def __init__(self, page: CheckoutPage, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", initial_values(page))
+        super().__init__(*args, **kwargs)
+        self.page = page
+        countries = [(c.code, c.name) for c in page.countries]
+        for part in (ADDRESS, SHIPPING):
+            for name in visible_fields(page.payment_fields, part):
+                self.fields[f"{part}.{name}"] = _field(page, part, name, countries)
+        self.fields[DIFFERENT_SHIPPING] = forms.BooleanField(
+            required=False, label=_("Ship to a different address")
+        )
+        self.fields[SHIPPING_METHOD] = forms.ChoiceField(
+            choices=[(m.id, m.name) for m in page.shipping_methods],
+            widget=forms.RadioSelect,
+            label=_("Delivery"),
+            error_messages={"required": _("Please choose a delivery method.")},
+        )
+        self.fields[PAYMENT_METHOD] = forms.ChoiceField(
+            choices=[(m.id, m.name) for m in page.payment_methods],
+            widget=forms.RadioSelect,
+            label=_("Payment"),
+            error_messages={"required": _("Please choose how to pay.")},
+        )
+        self.fields[NEWSLETTER] = forms.BooleanField(
+            required=False, label=_("Send me the newsletter")
+        )
+        self.fields[TERMS] = forms.BooleanField(
+            required=page.terms_required,
+            label=_("I accept the terms and conditions"),
+            error_messages={"required": _("Please accept the terms and conditions.")},
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for part in (ADDRESS, SHIPPING):
+            if part == SHIPPING and not data.get(DIFFERENT_SHIPPING):
+                continue
+            self._check_state(part, data)
+            if part == SHIPPING:
+                self._require_shipping_fields(data)
+        return data
+
+    def _check_state(self, part: str, data: dict[str, Any]) -> None:
+        country = self.page_country(data.get(f"{part}.country"))
+        key = f"{part}.state"
+        if key not in self.fields:
+            return
+        state = data.get(key) or ""
+        codes = {code for code, _name in country.states} if country else set()
+        if codes and state not in codes:
+            self.add_error(key, _("Please choose a state."))
+        elif not codes:
+            data[key] = ""
+
+    def _require_shipping_fields(self, data: dict[str, Any]) -> None:
+        """A different shipping address needs what a parcel needs, whatever the plugin says."""
+        for name in ("firstName", "lastName", "address1", "zipCode", "city", "country"):
+            key = f"{SHIPPING}.{name}"
+            if key in self.fields and not data.get(key):
+                self.add_error(key, _("Please fill this in."))
+
+    def page_country(self, code: str | None) -> Country | None:
+        return next((c for c in self.page.countries if c.code == code), None)
+
+    def add_centra_errors(self, errors: Mapping[str, Any]) -> None:
+        """Centra's field errors next to their fields; the rest above the form."""
+        for key, message in errors.items():
+            text = _message(key, message)
+            self.add_error(key if key in self.fields else None, text)
+
+    def fields_of(self, part: str) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith(f"{part}.")]
+
+    def address_fields(self) -> list[forms.BoundField]:
+        return self.fields_of(ADDRESS)
+
+    def shipping_fields(self) -> list[forms.BoundField]:
+        return self.fields_of(SHIPPING)
+
+
+def visible_fields(payment_fields: Mapping[str, Any], part: str) -> list[str]:
+    """The fields of ``part`` Centra shows, in the form's order (its newsletter flag apart)."""
+    specs = _dict(payment_fields.get(part))
+    names = [name for name, _label, _auto in _FIELDS if _dict(specs.get(name)).get("visible")]
+    if part == SHIPPING:
+        names = [n for n in names if n not in _BILLING_ONLY]
+    # Centra needs these whatever the plugin shows.
+    for needed in ("email", "country") if part == ADDRESS else ():
+        if needed not in names:
+            names.append(needed)
+    return names
+
+
+def payment_fields_from(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's cleaned data as Centra's payment fields: ``address``, ``shippingAddress`` when
+    it differs, and the newsletter opt-in (Centra reads it inside the address)."""
+    fields: dict[str, Any] = {ADDRESS: _part(data, ADDRESS)}
+    fields[ADDRESS][NEWSLETTER] = bool(data.get(NEWSLETTER))
+    if data.get(DIFFERENT_SHIPPING):
+        fields[SHIPPING] = _part(data, SHIPPING)
+    return fields
+
+
+def initial_values(page: CheckoutPage) -> dict[str, Any]:
+    """What Centra kept for this selection (an earlier visit, an account), else the shopper's
+    country: nothing typed is asked for twice."""
+    initial: dict[str, Any] = {
+        SHIPPING_METHOD: page.shipping_method,
+        PAYMENT_METHOD: page.payment_method,
+        f"{ADDRESS}.country": page.country or "",
+        f"{ADDRESS}.state": page.state or "",
+    }
+    for part in (ADDRESS, SHIPPING):
+        for name, value in _dict(page.saved.get(part)).items():
+            if isinstance(value, str) and value:
+                initial[f"{part}.{name}"] = value
+    shipping = _dict(page.saved.get(SHIPPING))
+    if any(isinstance(v, str) and v for k, v in shipping.items() if k not in ("country", "email")):
+        initial[DIFFERENT_SHIPPING] = True
+    if _dict(page.saved.get(ADDRESS)).get(NEWSLETTER) is True:
+        initial[NEWSLETTER] = True
+    return initial
+
+
+def _field(
+    page: CheckoutPage, part: str, name: str, countries: Sequence[tuple[str, str]]
+) -> forms.Field:
+    spec = _dict(_dict(page.payment_fields.get(part)).get(name))
+    # A different shipping address is optional as a whole; its own checks are in clean().
+    required = part == ADDRESS and (spec.get("required") is True or name in ("email", "country"))
+    label = _LABELS.get(name, name)
+    autocomplete = next(a for n, _l, a in _FIELDS if n == name)
+    prefix = "shipping " if part == SHIPPING else "billing "
+    attrs = {"autocomplete": prefix + autocomplete if autocomplete != "off" else "off"}
+    if name == "country":
+        return forms.ChoiceField(
+            choices=[("", _("Choose a country")), *countries],
+            required=required,
+            label=label,
+            widget=forms.Select(attrs=attrs),
+        )
+    if name == "state":
+        groups = [(c.name, list(c.states)) for c in page.countries if c.states]
+        return forms.ChoiceField(
+            choices=[("", _("No state")), *groups],
+            required=False,
+            label=label,
+            widget=forms.Select(attrs=attrs),
+        )
+    if name == "email":
+        return forms.EmailField(
+            required=required,
+            label=label,
+            max_length=FIELD_MAX_LENGTH,
+            widget=_input("email", attrs),
+        )
+    kind = "tel" if name == "phoneNumber" else "text"
+    return forms.CharField(
+        required=required, label=label, max_length=FIELD_MAX_LENGTH, widget=_input(kind, attrs)
+    )
+
+
+def _input(kind: str, attrs: dict[str, str]) -> forms.Widget:
+    widget = forms.EmailInput if kind == "email" else forms.TextInput
+    return widget(attrs={**attrs, **({"type": "tel"} if kind == "tel" else {})})
+
+
+def _part(data: Mapping[str, Any], part: str) -> dict[str, Any]:
+    prefix = f"{part}."
+    return {
+        key[len(prefix) :]: value if value is not None else ""
+        for key, value in data.items()
+        if key.startswith(prefix)
+    }
+
+
+def _message(key: str, message: Any) -> str:
+    """Centra's short error words ("required", "not valid") as a sentence for the shopper."""
+    text = str(message)
+    field = str(_LABELS.get(key.rpartition(".")[2], ""))
+    if text in ("required", "must be set"):
+        return str(_("Please fill this in.")) if field else str(_("Something required is missing."))
+    if text in ("not valid", "invalid"):
+        return str(_("Please check this."))
+    if key == TERMS:
+        return str(_("Please accept the terms and conditions."))
+    return text
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
