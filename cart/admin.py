@@ -49,16 +49,12 @@ class OrderEventAdmin(ReadOnlyAdmin):
     def send_again(self, request: HttpRequest, queryset: QuerySet[OrderEvent]) -> None:
         selected = list(queryset.values_list("pk", flat=True))
         count = order_events.send_again(selected)
-        if count:
-            self.message_user(request, f"{count} failed event(s) queued again.", messages.SUCCESS)
-        skipped = len(selected) - count
-        if skipped:
-            self.message_user(
-                request,
-                f"{skipped} event(s) skipped: only failed events are sent again "
-                "(a sent event is never sent twice; a pending one is on its way).",
-                messages.WARNING,
-            )
+        self.message_user(
+            request,
+            f"{count} of {len(selected)} selected event(s) queued to be sent again: only failed "
+            "events are (a sent event is never sent twice, a pending one is on its way).",
+            messages.SUCCESS if count == len(selected) else messages.WARNING,
+        )
 
 
 @admin.register(PaymentAttempt)

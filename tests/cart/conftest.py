@@ -4,7 +4,6 @@ analytics or ERP endpoint at the HTTP boundary, and a real order placed in the t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -13,33 +12,14 @@ import pytest
 from cart import order_events
 from centra_sandbox import Sandbox
 from centra_sandbox.transport import SandboxTransport
+from tests.cart.helpers import ORDER_EVENT_SECRET, ORDER_EVENT_URL, Receiver
 from tests.centra_sandbox.factories import ADDRESS, FAILED_PAGE, RETURN_PAGE, add_known_products
-
-# Distinctive, so tests can prove they never reach a log line, a stored error or a page.
-ORDER_EVENT_SECRET = "order-event-secret-5b7e19c2"
-ORDER_EVENT_URL = "https://erp.example.test/hooks/orders?key=url-credential-3f9a"
 
 
 @pytest.fixture
 def order_events_on(settings: Any) -> None:
     settings.ORDER_EVENT_URL = ORDER_EVENT_URL
     settings.ORDER_EVENT_SECRET = ORDER_EVENT_SECRET
-
-
-@dataclass
-class Receiver:
-    """Answers each request with the next of ``answers`` (a status, or an httpx exception to
-    raise); the last answer repeats. Keeps every request it got."""
-
-    answers: list[int | Exception] = field(default_factory=lambda: [200])
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
-        if isinstance(answer, Exception):
-            raise answer
-        return httpx.Response(answer, text="ok" if answer < 300 else "not now")
 
 
 @pytest.fixture

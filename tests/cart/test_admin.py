@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cart.models import OrderEvent, PaymentAttempt
-from tests.cart.conftest import ORDER_EVENT_SECRET, Receiver
+from tests.cart.helpers import ORDER_EVENT_SECRET, Receiver, a_failed_and_a_sent_event
 
 pytestmark = pytest.mark.django_db
 
@@ -30,24 +30,10 @@ def signed_in(django_user_model: Any, *codenames: str) -> Client:
     return client
 
 
-def events() -> tuple[OrderEvent, OrderEvent]:
-    failed = OrderEvent.objects.create(
-        order_number="1001",
-        payload={"orderNumber": "1001"},
-        status=Status.FAILED,
-        attempts=6,
-        last_error="HTTP 503 Service Unavailable",
-    )
-    sent = OrderEvent.objects.create(
-        order_number="1002", payload={"orderNumber": "1002"}, status=Status.SENT, attempts=1
-    )
-    return failed, sent
-
-
 def test_order_events_are_listed_with_status_attempts_and_error_and_cannot_be_edited(
     django_user_model: Any,
 ) -> None:
-    failed, _ = events()
+    failed, _ = a_failed_and_a_sent_event()
     client = signed_in(django_user_model, "view_orderevent")
 
     listing = client.get(EVENTS)
@@ -70,7 +56,7 @@ def test_order_events_are_listed_with_status_attempts_and_error_and_cannot_be_ed
 def test_send_again_sends_the_failed_events_and_skips_the_others(
     django_user_model: Any, receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
-    failed, sent = events()
+    failed, sent = a_failed_and_a_sent_event()
     client = signed_in(django_user_model, "view_orderevent", "change_orderevent")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,9 +68,8 @@ def test_send_again_sends_the_failed_events_and_skips_the_others(
 
     shown = [str(m) for m in response.context["messages"]]
     assert shown == [
-        "1 failed event(s) queued again.",
-        "1 event(s) skipped: only failed events are sent again (a sent event is never sent "
-        "twice; a pending one is on its way).",
+        "1 of 2 selected event(s) queued to be sent again: only failed events are (a sent "
+        "event is never sent twice, a pending one is on its way)."
     ]
     assert [r.headers["Idempotency-Key"] for r in receiver.requests] == ["1001"]
     failed.refresh_from_db()
@@ -96,7 +81,7 @@ def test_send_again_sends_the_failed_events_and_skips_the_others(
 def test_send_again_needs_the_change_permission(
     django_user_model: Any, receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
-    failed, _ = events()
+    failed, _ = a_failed_and_a_sent_event()
     client = signed_in(django_user_model, "view_orderevent")
 
     assert "send_again" not in client.get(EVENTS).text

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,25 +18,19 @@ from django.utils import timezone
 from cart import order_events
 from cart.models import OrderEvent
 from cart.tasks import send_order_event_task
-from tests.cart.conftest import ORDER_EVENT_SECRET, ORDER_EVENT_URL, Receiver
-from tests.processes import BASE_DIR, run_python
+from tests.cart.helpers import (
+    ORDER_EVENT_SECRET,
+    ORDER_EVENT_URL,
+    Receiver,
+    a_failed_and_a_sent_event,
+    documented,
+    documented_verify,
+)
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
 
-DOC = (BASE_DIR / "docs" / "order-events.md").read_text()
 Status = OrderEvent.Status
-
-
-def documented(language: str) -> str:
-    [block] = re.findall(rf"```{language}\n(.*?)```", DOC, re.DOTALL)
-    return block
-
-
-def documented_verify() -> Callable[[str, str, bytes], bool]:
-    """The receiver's recipe, run exactly as the document prints it."""
-    namespace: dict[str, Any] = {}
-    exec(documented("python"), namespace)  # noqa: S102 - our own documentation
-    return namespace["verify"]
 
 
 def an_order(number: str = "1001", **extra: Any) -> dict[str, Any]:
@@ -191,7 +184,8 @@ def test_recording_an_order_twice_makes_one_event_and_one_request(
     first = record(an_order("1001"), django_capture_on_commit_callbacks)
     again = record(an_order("1001", status="ok"), django_capture_on_commit_callbacks)
 
-    assert first is not None and again is not None
+    assert first is not None
+    assert again is not None
     assert again.pk == first.pk
     assert OrderEvent.objects.count() == 1
     assert len(receiver.requests) == 1
@@ -202,14 +196,18 @@ def test_recording_an_order_twice_makes_one_event_and_one_request(
 def test_the_event_is_sent_only_once_the_checkouts_transaction_commits(
     receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
+    def checkout_that_fails_later() -> None:
+        with transaction.atomic():
+            order_events.record_completed_order(an_order("1002"))
+            raise RuntimeError("the checkout failed after all")
+
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             order_events.record_completed_order(an_order("1001"))
             assert receiver.requests == []
         # A checkout that rolls back records and sends nothing.
-        with pytest.raises(RuntimeError), transaction.atomic():
-            order_events.record_completed_order(an_order("1002"))
-            raise RuntimeError("payment-result failed after all")
+        with pytest.raises(RuntimeError):
+            checkout_that_fails_later()
 
     assert [json.loads(r.content)["orderNumber"] for r in receiver.requests] == ["1001"]
     assert list(OrderEvent.objects.values_list("order_number", "status")) == [("1001", "sent")]
@@ -231,7 +229,8 @@ def test_the_request_is_signed_as_documented_and_fails_with_another_secret(
     assert request.headers["Idempotency-Key"] == "1001"
     assert request.headers["X-Storefront-Event"] == "order.completed"
     assert request.headers["Content-Type"] == "application/json"
-    assert event is not None and json.loads(request.content) == event.payload
+    assert event is not None
+    assert json.loads(request.content) == event.payload
     assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", signature)
     assert abs(int(signature[2:].split(",")[0]) - time.time()) < 60
     assert verify(ORDER_EVENT_SECRET, signature, request.content) is True
@@ -335,7 +334,8 @@ def test_of_two_claims_on_one_event_only_the_first_wins(receiver: Receiver) -> N
     first = order_events.claim(event.pk)
     second = order_events.claim(event.pk)
 
-    assert first is not None and second is None
+    assert first is not None
+    assert second is None
     assert (first.status, first.attempts) == (Status.SENDING, 1)
     # The loser's task sends nothing.
     assert order_events.send_order_event(event.pk, can_retry=True) == "skipped"
@@ -374,16 +374,7 @@ def test_retries_wait_twice_as_long_each_time_and_never_over_an_hour(settings: A
 def test_send_again_requeues_failed_events_only(
     receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
-    failed = OrderEvent.objects.create(
-        order_number="1001",
-        payload={"orderNumber": "1001"},
-        status=Status.FAILED,
-        attempts=6,
-        last_error="HTTP 503 Service Unavailable",
-    )
-    sent = OrderEvent.objects.create(
-        order_number="1002", payload={}, status=Status.SENT, attempts=1
-    )
+    failed, sent = a_failed_and_a_sent_event()
 
     with django_capture_on_commit_callbacks(execute=True):
         assert order_events.send_again([failed.pk, sent.pk]) == 1
