@@ -46,3 +46,42 @@ class PaymentAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.id} ({self.status})"
+
+
+class OrderEvent(models.Model):
+    """The "order completed" notification of one Centra order, sent to ``ORDER_EVENT_URL``
+    (docs/order-events.md).
+
+    One row per order number (unique), so an order is recorded once however often the checkout
+    learns it completed. A worker moves the row from ``pending`` to ``sending`` in one
+    conditional UPDATE before it POSTs, so two workers never send it at once; a 2xx answer makes
+    it ``sent`` for good. A failed attempt puts it back to ``pending`` (with ``last_error``) until
+    the retries run out, and then it is ``failed``, which staff can send again from admin.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    order_number = models.CharField(max_length=64, unique=True)
+    # The JSON document POSTed, built once when the order is recorded.
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    # Why the last attempt failed, in our words (a status line, a timeout): never the URL, a
+    # header or the secret.
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the latest attempt claimed the row; tells a claim left by a dead worker apart.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"order {self.order_number} event ({self.status})"

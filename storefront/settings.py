@@ -196,6 +196,32 @@ CENTRA_SANDBOX_DB = env.str("CENTRA_SANDBOX_DB", default=str(BASE_DIR / "sandbox
 CENTRA_SANDBOX_PRODUCTS = env.int("CENTRA_SANDBOX_PRODUCTS", default=60)
 CENTRA_SANDBOX_MOUNT = "/sandbox"
 
+# -- order events -----------------------------------------------------------------------------
+
+# Where a signed "order completed" notification is POSTed once per order (docs/order-events.md);
+# empty: none is recorded or sent.
+ORDER_EVENT_URL = env.str("ORDER_EVENT_URL", default="")
+# The HMAC key of X-Storefront-Signature; required with a URL. Never logged or stored.
+ORDER_EVENT_SECRET = env.str("ORDER_EVENT_SECRET", default="")
+# Seconds before one delivery attempt times out.
+ORDER_EVENT_TIMEOUT = env.float("ORDER_EVENT_TIMEOUT", default=10.0)
+# Retries after a failed attempt (non-2xx, timeout, connection error) before the event is failed.
+ORDER_EVENT_MAX_RETRIES = env.int("ORDER_EVENT_MAX_RETRIES", default=5)
+# Seconds before the first retry; each further retry waits twice as long (at most an hour).
+ORDER_EVENT_RETRY_BACKOFF = env.float("ORDER_EVENT_RETRY_BACKOFF", default=60.0)
+if ORDER_EVENT_URL and not ORDER_EVENT_SECRET:
+    raise ImproperlyConfigured(
+        "ORDER_EVENT_URL is set but ORDER_EVENT_SECRET is not: order events are signed, so "
+        "receivers can tell them from forgeries."
+    )
+if ORDER_EVENT_URL and not ORDER_EVENT_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("ORDER_EVENT_URL must be an absolute http(s) URL.")
+if ORDER_EVENT_MAX_RETRIES < 0 or ORDER_EVENT_TIMEOUT <= 0 or ORDER_EVENT_RETRY_BACKOFF < 0:
+    raise ImproperlyConfigured(
+        "ORDER_EVENT_TIMEOUT must be positive; ORDER_EVENT_MAX_RETRIES and "
+        "ORDER_EVENT_RETRY_BACKOFF must not be negative."
+    )
+
 # -- HTTP and security ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"

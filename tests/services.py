@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -59,3 +62,46 @@ def require_chromium() -> str:
     if path is None:
         unavailable("Chromium", f"{CHROMIUM} not found, and no chromium on PATH")
     return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def private_queue(base_url: str) -> tuple[str, str]:
+    """(broker URL, queue name): a queue of this run's own, so no other worker (and no
+    leftover of an earlier run) takes or holds our tasks. Drop it with :func:`drop_keys`."""
+    return base_url.rsplit("/", 1)[0] + "/14", f"storefront-test-{uuid.uuid4().hex[:12]}"
+
+
+def drop_keys(url: str, part: str) -> None:
+    """Delete every key of the Redis database at ``url`` whose name contains ``part``."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(f"*{part}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@contextmanager
+def throwaway_postgres_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards (skips or fails as
+    :func:`require_postgres` says when there is no PostgreSQL)."""
+    import psycopg
+
+    admin_url = require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,18 +20,22 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-import redis
 
 from centra_sandbox.webhooks_out import encode_payload, signature_header
-from tests.processes import BASE_DIR, manage
-from tests.services import require_postgres, require_redis
+from tests.processes import manage, start, stop, wait_until
+from tests.services import (
+    drop_keys,
+    free_port,
+    private_queue,
+    require_redis,
+    throwaway_postgres_database,
+)
 
 pytestmark = pytest.mark.integration
 
 # Distinctive, so the test can prove they never reach a log line.
 SHARED_SECRET = "sandbox-shared-secret-4d1f7c"
 WEBHOOK_SECRET = "webhook-secret-9e2a51"
-START_TIMEOUT = 30.0
 APPLY_TIMEOUT = 30.0
 
 
@@ -54,66 +56,6 @@ class Stack:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in paths)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def private_queue(base_url: str) -> tuple[str, str]:
-    """(broker URL, queue name): a queue of this run's own, so no other worker (and no
-    leftover of an earlier run) takes or holds our tasks."""
-    return base_url.rsplit("/", 1)[0] + "/14", f"storefront-test-{uuid.uuid4().hex[:12]}"
-
-
-def drop_queue(broker: str, queue: str) -> None:
-    drop_keys(broker, queue)
-
-
-def drop_keys(url: str, part: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        keys = list(client.scan_iter(f"*{part}*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as output:
-        return subprocess.Popen(
-            args,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def wait_until(ready: Callable[[], bool], what: str, processes: list[subprocess.Popen]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        for process in processes:
-            if process.poll() is not None:
-                raise AssertionError(f"{what}: {process.args[:4]} exited with {process.returncode}")
-        if ready():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not ready within {START_TIMEOUT}s")
-
-
 def answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=1).status_code < 500
@@ -123,15 +65,8 @@ def answers(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def postgres_database() -> Iterator[str]:
-    admin_url = require_postgres()
-    name = f"storefront_webhooks_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres_database("storefront_webhooks") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +143,7 @@ def stack(postgres_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
     finally:
         for process in reversed(processes):
             stop(process)
-        drop_queue(broker, queue)
+        drop_keys(broker, queue)
         drop_keys(broker.rsplit("/", 1)[0] + "/12", cache_prefix)
 
 
