@@ -36,6 +36,7 @@ from cart.checkout import (
     payment_fields_from,
 )
 from cart.models import PaymentAttempt
+from cart.order_events import record_completed_order
 from cart.services import CartRefused, payment_in_progress, remember_selection
 from catalog.context import ShopperContext
 from centra import selection_api
@@ -129,13 +130,18 @@ def prepare(
     method = data.get(SHIPPING_METHOD)
     if method and method != page.shipping_method:
         remember_selection(session, selection_api.set_shipping_method(client, token, method), ctx)
-    market = vip.market_for(fields[ADDRESS].get("email") or "")
-    current = ShopperChoices(session).centra_location
-    current_market = current[0] if current else ctx.market
-    if market != current_market and (market is not None or current_market in vip.vip_markets()):
-        # Into the VIP market, or back out of it into the country's own (market None).
+    placement = vip.placement_for(fields[ADDRESS].get("email") or "")
+    current = ShopperChoices(session).centra_location or (ctx.market, ctx.pricelist)
+    wanted = (placement.market, placement.pricelist or current[1]) if placement else None
+    if (wanted and wanted != current) or (not wanted and current[0] in vip.vip_markets()):
+        # Into the VIP market, or back out of it into the country's own (Centra's choice).
         response = selection_api.place_selection(
-            client, token, country=country or ctx.country, language=ctx.language, market=market
+            client,
+            token,
+            country=country or ctx.country,
+            language=ctx.language,
+            market=placement.market if placement else None,
+            pricelist=placement.pricelist if placement else None,
         )
         remember_selection(session, response, ctx)
 
@@ -212,7 +218,7 @@ def act_on(attempt: PaymentAttempt, response: CentraResponse) -> Outcome:
         _store_action(attempt, stored)
         return Outcome(PAGE, attempt)
     if action == "success" and isinstance(answer.get("order"), dict):
-        complete(attempt, answer["order"])
+        complete(attempt, answer["order"], answer.get("location"))
         return Outcome(RECEIPT, attempt)
     logger.warning("Centra answered POST payment with an unknown action %r", action)
     return _fail(attempt, _("This payment method cannot be used just now. Please choose another."))
@@ -249,8 +255,7 @@ def finish(
         return Outcome(REDIRECT, attempt, url=answer["url"])
     if not isinstance(answer.get("order"), dict):
         return _fail(attempt, _("The payment was not accepted."))
-    complete(attempt, answer["order"])
-    attempt.refresh_from_db()
+    complete(attempt, answer["order"], answer.get("location"))
     return Outcome(RECEIPT, attempt)
 
 
@@ -266,12 +271,15 @@ def fail_from_provider(attempt: PaymentAttempt) -> Outcome:
     return _settled(attempt)
 
 
-def complete(attempt: PaymentAttempt, order: dict[str, Any]) -> None:
+def complete(attempt: PaymentAttempt, order: dict[str, Any], location: Any = None) -> None:
+    """The order exists: keep it for the receipt and tell whoever listens (order events), in
+    one transaction, so an order is recorded and announced together or not at all."""
     number = str(order.get("order") or "")[:64]
     with transaction.atomic():
         PaymentAttempt.objects.filter(pk=attempt.pk).update(
             status=Status.COMPLETED, order=order, order_number=number, action={}
         )
+        record_completed_order(order, location=location if isinstance(location, dict) else None)
     attempt.status, attempt.order, attempt.order_number = Status.COMPLETED, order, number
 
 
@@ -322,9 +330,12 @@ def _stock_message(exc: CentraStockError) -> str:
 
 
 def _is_web_url(url: Any) -> bool:
+    """An absolute http(s) URL, or a path on this site (the embedded sandbox's pages)."""
     if not isinstance(url, str):
         return False
     parts = urlsplit(url)
+    if not parts.scheme and not parts.netloc:
+        return url.startswith("/") and not url.startswith("//")
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from cart.vip import parse_rule as parse_vip_rule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -134,15 +136,15 @@ CELERY_BEAT_SCHEDULE = (
 )
 
 # -- checkout -----------------------------------------------------------------------------------
-# "<email or domain>=<market id>" rules: matching shoppers are put in that market at checkout
-# (a hidden VIP market, say). Checked here so a typo fails at start-up, not at checkout.
+# "<email or domain>=<market id>[:<pricelist id>]" rules: matching shoppers are put in that
+# market (and pricelist) at checkout, e.g. a hidden VIP market. Checked here so a typo fails at
+# start-up, not at checkout.
 VIP_MARKETS = env.list("VIP_MARKETS", default=[])
 for _rule in VIP_MARKETS:
-    _who, _sep, _market = _rule.rpartition("=")
-    if not _sep or not _who.strip() or not _market.strip().isdigit():
-        raise ImproperlyConfigured(
-            f"VIP_MARKETS: {_rule!r} is not <email or domain>=<market id>, e.g. vip.example.com=3"
-        )
+    try:
+        parse_vip_rule(_rule)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"VIP_MARKETS: {_error}, e.g. vip.example.com=3:4") from None
 # Request header holding the shopper's IP address as your proxy or CDN sets it (e.g.
 # CF-Connecting-IP, or X-Forwarded-For: its first address); empty: the connection's address.
 SHOPPER_IP_HEADER = env.str("SHOPPER_IP_HEADER", default="")

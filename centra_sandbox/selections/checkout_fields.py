@@ -34,6 +34,7 @@ INPUT_ONLY_SHIPPING_FIELDS = ("houseNumber", "houseExtension")
 REQUIRED_ADDRESS_FIELDS = ("email", "country")
 
 MAX_NOTES_LENGTH = 2000
+MAX_IP_LENGTH = 45  # the longest IPv6 text form
 MAX_CONSENTS = 50
 
 
@@ -109,6 +110,12 @@ def clean_payment_fields(
         extra["newsletter"] = body["newsletter"]
     if "termsAndConditions" in body:
         extra["termsAndConditions"] = _terms_accepted(body["termsAndConditions"])
+    if "ipAddress" in body:
+        # The shopper's address, for the provider's fraud checks and the order record.
+        ip = body["ipAddress"]
+        if not isinstance(ip, str) or len(ip) > MAX_IP_LENGTH:
+            raise ApiError(400, {"ipAddress": "must be an IP address"})
+        extra["ipAddress"] = ip
     if "additionalNotes" in body:
         notes = body["additionalNotes"]
         if not isinstance(notes, str):
