@@ -14,7 +14,9 @@ each page's throughput to ``/healthz`` (Django doing nothing) measured in the sa
 Targets: a product page at least 0.40 of ``/healthz``, a category page at least 0.25.
 
 Pages: ``/healthz``; the category with the most products (48 on its page); a product page; a
-search. Every answer must be 200; anything else is counted and reported.
+search; and the same three for a shopper with an item in the cart (added through the product
+page's form first: the header's cart count comes from the session, the page body from the page
+cache). Every answer must be 200; anything else is counted and reported.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import secrets
 import statistics
 import subprocess
@@ -30,8 +33,11 @@ import sys
 import tempfile
 import threading
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,7 +50,9 @@ TARGETS = {"category": 0.25, "product": 0.40}
 # -- the load generator (runs as its own process) ----------------------------------------------
 
 
-def load(port: int, path: str, seconds: float, concurrency: int) -> dict[str, Any]:
+def load(
+    port: int, path: str, seconds: float, concurrency: int, cookie: str = ""
+) -> dict[str, Any]:
     """Request ``path`` from ``concurrency`` threads for ``seconds``: latencies in ms, the
     elapsed time and the status counts."""
     latencies: list[float] = []
@@ -59,7 +67,8 @@ def load(port: int, path: str, seconds: float, concurrency: int) -> dict[str, An
             # gunicorn's sync workers close every connection: one connection per request.
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             started = time.perf_counter()
-            conn.request("GET", path, headers={"Host": "127.0.0.1"})
+            headers = {"Host": "127.0.0.1", **({"Cookie": cookie} if cookie else {})}
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append((time.perf_counter() - started) * 1000)
@@ -83,14 +92,15 @@ def load_main(args: argparse.Namespace) -> int:
     """Measure every page in ``--rounds`` interleaved slices, so a change in background load
     during the run weighs on every page alike instead of on whichever came last."""
     pages = json.loads(args.pages)
-    for _, path in pages:
-        load(args.port, path, 1.0, args.concurrency)  # warm every worker's caches
+    for _, path, cookie in pages:
+        load(args.port, path, 1.0, args.concurrency, cookie)  # warm every worker's caches
     totals: dict[str, dict[str, Any]] = {
-        name: {"latencies": [], "elapsed": 0.0, "statuses": {}} for name, _ in pages
+        name: {"latencies": [], "elapsed": 0.0, "statuses": {}} for name, _, _ in pages
     }
     for _ in range(args.rounds):
-        for name, path in pages:
-            result = load(args.port, path, args.seconds / args.rounds, args.concurrency)
+        for name, path, cookie in pages:
+            seconds = args.seconds / args.rounds
+            result = load(args.port, path, seconds, args.concurrency, cookie)
             total = totals[name]
             total["latencies"] += result["latencies"]
             total["elapsed"] += result["elapsed"]
@@ -127,9 +137,12 @@ def fresh_postgres() -> tuple[str, Any]:
     return f"{POSTGRES.rsplit('/', 1)[0]}/{name}", drop
 
 
-def pick_pages(database_url: str) -> list[tuple[str, str]]:
-    """A category with at least 48 products in the default market, one of its products, and a
-    search that finds products."""
+Page = tuple[str, str, str]  # name, path, Cookie header ("" for an anonymous visitor)
+
+
+def pick_pages(database_url: str) -> tuple[list[Page], str]:
+    """A category with at least 48 products in the default market, one of its products, a
+    search that finds products, and an in-stock size of that product (for the cart)."""
     import psycopg
 
     with psycopg.connect(database_url) as db:
@@ -143,19 +156,56 @@ def pick_pages(database_url: str) -> list[tuple[str, str]]:
                GROUP BY c.uri ORDER BY COUNT(*) DESC, c.uri LIMIT 1""",
             (market,),
         ).fetchone()[0]
-        product_uri, category_uri = db.execute(
-            """SELECT p.uri, c.uri FROM catalog_product p
+        product_uri, category_uri, item = db.execute(
+            """SELECT p.uri, c.uri, i.id FROM catalog_product p
                JOIN catalog_category c ON c.id = p.category_id
                JOIN catalog_productmarket pm ON pm.product_id = p.id AND pm.market_id = %s
-               ORDER BY p.id LIMIT 1""",
+               JOIN catalog_productprice pp ON pp.product_id = p.id AND pp.pricelist_id = (
+                   SELECT id FROM catalog_pricelist ORDER BY is_default DESC, id LIMIT 1)
+               JOIN catalog_item i ON i.product_id = p.id AND i.stock_state = 'in_stock'
+               ORDER BY p.id, i.position LIMIT 1""",
             (market,),
         ).fetchone()
-    return [
-        ("healthz", "/healthz"),
-        ("category", f"/{category}"),
-        ("product", f"/{category_uri}/{product_uri}"),
-        ("search", "/search?q=jeans"),
+    pages = [
+        ("healthz", "/healthz", ""),
+        ("category", f"/{category}", ""),
+        ("product", f"/{category_uri}/{product_uri}", ""),
+        ("search", "/search?q=jeans", ""),
     ]
+    return pages, item
+
+
+def with_a_cart(port: int, product_path: str, item: str) -> str:
+    """The Cookie header of a shopper with one item in the cart, added as a browser does:
+    the product page's form, its CSRF token, the session cookie that comes back. Cookies are
+    carried by hand: with DEBUG false they are marked Secure, which a client speaking plain
+    HTTP to gunicorn would otherwise withhold."""
+    base = f"http://127.0.0.1:{port}"
+    jar: dict[str, str] = {}
+
+    def keep(response: httpx.Response) -> None:
+        for header in response.headers.get_list("set-cookie"):
+            parsed: SimpleCookie = SimpleCookie(header)
+            jar.update({name: morsel.value for name, morsel in parsed.items()})
+
+    def cookie() -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}
+
+    with httpx.Client(base_url=base, headers={"Host": "127.0.0.1"}) as browser:
+        page = browser.get(product_path)
+        keep(page)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        if token is None:
+            raise SystemExit("the product page has no buying form")
+        added = browser.post(
+            "/cart/add",
+            data={"csrfmiddlewaretoken": token[1], "item": item, "quantity": "1"},
+            headers=cookie(),
+        )
+        keep(added)
+    if added.status_code != 302 or "sessionid" not in jar:
+        raise SystemExit(f"adding to the cart failed ({added.status_code})")
+    return cookie()["Cookie"]
 
 
 def wait_for(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -204,12 +254,14 @@ def run(args: argparse.Namespace) -> int:
                 [*manage, "centra_sync"], cwd=ROOT, env=env, check=True, capture_output=True
             )
             print(f"catalog synced into PostgreSQL in {time.perf_counter() - started:.1f} s")
-            pages = pick_pages(database_url)
+            pages, item = pick_pages(database_url)
             gunicorn = [sys.executable, "-m", "gunicorn", "storefront.wsgi"]
             gunicorn += ["--workers", str(args.workers), "--bind", f"127.0.0.1:{web_port}"]
             gunicorn += ["--log-level", "warning"]
             web = subprocess.Popen(gunicorn, cwd=ROOT, env=env)
             wait_for(web_port, web)
+            cookie = with_a_cart(web_port, pages[2][1], item)
+            pages += [(f"{name}+cart", path, cookie) for name, path, _ in pages[1:]]
             print(
                 f"gunicorn: {args.workers} sync workers; load: {args.concurrency} connections, "
                 f"{args.seconds:.0f} s per page in {args.rounds} interleaved rounds, "
@@ -231,13 +283,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def report(pages: list[tuple[str, str]], results: dict[str, Any]) -> None:
+def report(pages: list[Page], results: dict[str, Any]) -> None:
     floor = results["healthz"]["rps"]
+    print("+cart: the same page for a shopper with an item in the cart (a session cookie)")
     print(f"\n{'page':<10} {'path':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}")
-    for name, path in pages:
+    for name, path, _ in pages:
         r = results[name]
         ratio = r["rps"] / floor if floor else 0.0
-        target = TARGETS.get(name)
+        target = TARGETS.get(name.removesuffix("+cart"))
         verdict = "" if target is None else (" ok" if ratio >= target else f" < {target}")
         odd = {k: v for k, v in r["statuses"].items() if k != "200"}
         print(

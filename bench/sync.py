@@ -46,9 +46,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_sandbox(port: int, products: int, db: Path, secret: str) -> subprocess.Popen:
+def start_sandbox(port: int, products: int, db: Path, secret: str, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "centra_sandbox", "--port", str(port)]
-    command += ["--products", str(products), "--db", str(db), "--shared-secret", secret]
+    command += ["--products", str(products), "--db", str(db), "--shared-secret", secret, *extra]
     server = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

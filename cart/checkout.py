@@ -21,6 +21,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cart.selection import Cart, cart_from
+from cart.widgets import QuickSelect
 from catalog.context import ShopperContext
 
 ADDRESS: Final = "address"
@@ -271,7 +272,7 @@ def _field(
             choices=[("", _("Choose a country")), *countries],
             required=required,
             label=label,
-            widget=forms.Select(attrs=attrs),
+            widget=QuickSelect(attrs=attrs),
         )
     if name == "state":
         groups = [(c.name, list(c.states)) for c in page.countries if c.states]
@@ -279,7 +280,7 @@ def _field(
             choices=[("", _("No state")), *groups],
             required=False,
             label=label,
-            widget=forms.Select(attrs=attrs),
+            widget=QuickSelect(attrs=attrs),
         )
     if name == "email":
         return forms.EmailField(

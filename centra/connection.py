@@ -82,6 +82,16 @@ def _build_client() -> CentraClient:
     )
 
 
+def use_client(client: CentraClient | None) -> None:
+    """Replace the process-wide client (None: build it from settings again); a benchmark
+    measures Centra's share of a request through its own transport this way."""
+    global _client
+    with _lock:
+        if _client is not None and _client is not client:
+            _client.close()
+        _client = client
+
+
 def use_sandbox(sandbox: Sandbox | None) -> None:
     """Replace the embedded sandbox (and drop the client built on it); tests give each test its
     own sandbox this way."""
