@@ -55,7 +55,7 @@ MAX_WIDGET_BODY = 16 * 1024
 @require_http_methods(["GET", "POST"])
 @never_cache
 def checkout(request: ShopRequest) -> HttpResponse:
-    token = CentraSession(request.session).token
+    token = CentraSession(request.browser).token
     if token is None:
         messages.info(request, _("Your cart is empty."))
         return HttpResponseRedirect(cart_url(request))
@@ -75,7 +75,7 @@ def checkout(request: ShopRequest) -> HttpResponse:
         return _render_checkout(request, page, form, status=400)
     try:
         outcome = payment.start(
-            request.session,
+            request.browser,
             request.shopper,
             page,
             form.cleaned_data,
@@ -100,7 +100,7 @@ def checkout(request: ShopRequest) -> HttpResponse:
 def save_fields(request: ShopRequest) -> HttpResponse:
     """What the shopper typed so far, kept in Centra as they go (the checkout's script posts
     here on change): a returning shopper, or Centra's cart recovery, finds it filled in."""
-    token = CentraSession(request.session).token
+    token = CentraSession(request.browser).token
     if token is None:
         return JsonResponse({"ok": False}, status=409)
     try:
@@ -156,7 +156,7 @@ def widget_callback(request: ShopRequest, attempt_id: UUID) -> JsonResponse:
         return JsonResponse({"ok": False}, status=400)
     try:
         outcome = payment.continue_widget(
-            request.session,
+            request.browser,
             request.shopper,
             attempt,
             detail,
@@ -216,7 +216,7 @@ def receipt(request: ShopRequest, attempt_id: UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.status != PaymentAttempt.Status.COMPLETED:
         return _follow(request, payment._settled(attempt))
-    centra = CentraSession(request.session)
+    centra = CentraSession(request.browser)
     if centra.token == attempt.token:
         centra.forget_selection()  # the selection is an order now: the next cart is new
     context = {
@@ -244,7 +244,7 @@ def shopper_ip(request: HttpRequest) -> str:
 def _page(request: ShopRequest, token: str, *, remember: bool = True) -> CheckoutPage:
     response = selection_api.get_selection(get_client(), token)
     if remember:
-        remember_selection(request.session, response, request.shopper)
+        remember_selection(request.browser, response, request.shopper)
     return page_from(response.data, request.shopper)
 
 
@@ -256,7 +256,7 @@ def _update(
     form.is_valid()
     try:
         payment.prepare(
-            request.session,
+            request.browser,
             request.shopper,
             page,
             form.cleaned_data,
@@ -343,7 +343,7 @@ def _pending(request: HttpRequest, attempt: PaymentAttempt, status: int = 200) -
 
 def _own_attempt(request: ShopRequest, attempt_id: UUID) -> PaymentAttempt:
     """The payment, when this browser started it; a 404 for anyone else."""
-    if str(attempt_id) not in CentraSession(request.session).payments:
+    if str(attempt_id) not in CentraSession(request.browser).payments:
         raise Http404("no such payment here")
     return get_object_or_404(PaymentAttempt, pk=attempt_id)
 

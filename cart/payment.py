@@ -43,7 +43,7 @@ from centra import selection_api
 from centra.client import CentraClient, CentraResponse
 from centra.connection import get_client
 from centra.errors import CentraError, CentraStockError, CentraUnavailable
-from storefront.session import CentraSession, Session, ShopperChoices
+from storefront.session import BrowserState, CentraSession, ShopperChoices
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Pages:
 
 
 def start(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     page: CheckoutPage,
     data: Mapping[str, Any],
@@ -90,10 +90,10 @@ def start(
     """``POST payment`` for the checkout form's cleaned ``data``: the shipping method and a
     VIP market go to Centra first when they changed, then the payment with the addresses."""
     client = client or get_client()
-    token = _token_for_payment(session)
-    prepare(session, ctx, page, data, client=client, token=token)
+    token = _token_for_payment(browser)
+    prepare(browser, ctx, page, data, client=client, token=token)
     attempt = PaymentAttempt.objects.create(token=token, payment_method=data[PAYMENT_METHOD])
-    CentraSession(session).add_payment(str(attempt.id))
+    CentraSession(browser).add_payment(str(attempt.id))
     back = pages_for(attempt)
     body: dict[str, Any] = {
         "paymentMethod": data[PAYMENT_METHOD],
@@ -104,11 +104,11 @@ def start(
     }
     if ip_address:
         body["ipAddress"] = ip_address
-    return _pay(session, ctx, attempt, body, client)
+    return _pay(browser, ctx, attempt, body, client)
 
 
 def prepare(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     page: CheckoutPage,
     data: Mapping[str, Any],
@@ -126,12 +126,12 @@ def prepare(
             response = selection_api.set_country_state(client, token, country, state)
         else:
             response = selection_api.set_country(client, token, country, language=ctx.language)
-        remember_selection(session, response, ctx)
+        remember_selection(browser, response, ctx)
     method = data.get(SHIPPING_METHOD)
     if method and method != page.shipping_method:
-        remember_selection(session, selection_api.set_shipping_method(client, token, method), ctx)
+        remember_selection(browser, selection_api.set_shipping_method(client, token, method), ctx)
     placement = vip.placement_for(fields[ADDRESS].get("email") or "")
-    current = ShopperChoices(session).centra_location or (ctx.market, ctx.pricelist)
+    current = ShopperChoices(browser).centra_location or (ctx.market, ctx.pricelist)
     wanted = (placement.market, placement.pricelist or current[1]) if placement else None
     if (wanted and wanted != current) or (not wanted and current[0] in vip.vip_markets()):
         # Into the VIP market, or back out of it into the country's own (Centra's choice).
@@ -143,11 +143,11 @@ def prepare(
             market=placement.market if placement else None,
             pricelist=placement.pricelist if placement else None,
         )
-        remember_selection(session, response, ctx)
+        remember_selection(browser, response, ctx)
 
 
 def continue_widget(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     attempt: PaymentAttempt,
     detail: Mapping[str, Any],
@@ -176,11 +176,11 @@ def continue_widget(
         body["shippingAddress"] = shipping
     if ip_address:
         body["ipAddress"] = ip_address
-    return _pay(session, ctx, attempt, body, client)
+    return _pay(browser, ctx, attempt, body, client)
 
 
 def _pay(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     attempt: PaymentAttempt,
     body: dict[str, Any],
@@ -189,17 +189,17 @@ def _pay(
     try:
         response = selection_api.start_payment(client, attempt.token, body)
     except CentraStockError as exc:
-        _keep_token(session, exc)
+        _keep_token(browser, exc)
         return _fail(attempt, _stock_message(exc))
     except CentraUnavailable:
         _fail(attempt, _("The payment could not be started. Please try again."))
         raise
     except CentraError as exc:
-        _keep_token(session, exc)
+        _keep_token(browser, exc)
         _fail(attempt, "; ".join(exc.messages))
         return Outcome(INVALID, attempt, errors=exc.errors, messages=tuple(exc.messages))
     if response.token:
-        CentraSession(session).set_token(response.token)
+        CentraSession(browser).set_token(response.token)
     return act_on(attempt, response)
 
 
@@ -296,8 +296,8 @@ def _settled(attempt: PaymentAttempt) -> Outcome:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _token_for_payment(session: Session) -> str:
-    token = CentraSession(session).token
+def _token_for_payment(browser: BrowserState) -> str:
+    token = CentraSession(browser).token
     if token is None:
         raise CartRefused(_("Your cart is empty."))
     if payment_in_progress(token):
@@ -317,9 +317,9 @@ def _store_action(attempt: PaymentAttempt, action: dict[str, Any]) -> None:
     attempt.action = action
 
 
-def _keep_token(session: Session, exc: CentraError) -> None:
+def _keep_token(browser: BrowserState, exc: CentraError) -> None:
     if exc.token:
-        CentraSession(session).set_token(exc.token)
+        CentraSession(browser).set_token(exc.token)
 
 
 def _stock_message(exc: CentraStockError) -> str:

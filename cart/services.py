@@ -37,9 +37,9 @@ from centra.errors import (
     CentraValidationError,
 )
 from storefront.session import (
+    BrowserState,
     CentraSession,
     SelectionChange,
-    Session,
     ShopperChoices,
     total_quantity,
 )
@@ -82,14 +82,14 @@ class CartRefused(Exception):
 
 
 def show_cart(
-    session: Session, ctx: ShopperContext, client: CentraClient | None = None
+    browser: BrowserState, ctx: ShopperContext, client: CentraClient | None = None
 ) -> CartResult:
     """The shopper's cart: no call without a selection, one ``GET selection`` with one."""
-    token = CentraSession(session).token
+    token = CentraSession(browser).token
     if token is None:
         return CartResult(empty_cart(), 0)
     client = client or get_client()
-    return _settle(session, ctx, client, selection_api.get_selection(client, token))
+    return _settle(browser, ctx, client, selection_api.get_selection(client, token))
 
 
 def empty_cart() -> Cart:
@@ -100,7 +100,7 @@ def empty_cart() -> Cart:
 
 
 def add_to_cart(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     item_id: str,
     quantity: int,
@@ -122,13 +122,13 @@ def add_to_cart(
     def call(client: CentraClient, token: str) -> CentraResponse:
         return selection_api.add_item(client, token, item_id, quantity)
 
-    result = change_cart(session, ctx, call, client=client)
+    result = change_cart(browser, ctx, call, client=client)
     added = Notice(INFO, _("Added %(name)s to your cart.") % {"name": item.card.name})
     return CartResult(result.cart, result.count, (added, *result.notices))
 
 
 def set_quantity(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     line: str,
     quantity: int,
@@ -136,26 +136,26 @@ def set_quantity(
 ) -> CartResult:
     """A line's new quantity; 0 removes it."""
     if quantity == 0:
-        return remove_line(session, ctx, line, client)
+        return remove_line(browser, ctx, line, client)
     check_quantity(quantity, 1, 1)
 
     def call(client: CentraClient, token: str) -> CentraResponse:
         return selection_api.set_line_quantity(client, token, line, quantity)
 
-    return change_cart(session, ctx, call, client=client)
+    return change_cart(browser, ctx, call, client=client)
 
 
 def remove_line(
-    session: Session, ctx: ShopperContext, line: str, client: CentraClient | None = None
+    browser: BrowserState, ctx: ShopperContext, line: str, client: CentraClient | None = None
 ) -> CartResult:
     def call(client: CentraClient, token: str) -> CentraResponse:
         return selection_api.remove_line(client, token, line)
 
-    return change_cart(session, ctx, call, client=client)
+    return change_cart(browser, ctx, call, client=client)
 
 
 def change_size(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     line: str,
     item_id: str,
@@ -168,11 +168,11 @@ def change_size(
     def call(client: CentraClient, token: str) -> CentraResponse:
         return selection_api.replace_line(client, token, line, item_id, quantity)
 
-    return change_cart(session, ctx, call, client=client)
+    return change_cart(browser, ctx, call, client=client)
 
 
 def add_voucher(
-    session: Session, ctx: ShopperContext, code: str, client: CentraClient | None = None
+    browser: BrowserState, ctx: ShopperContext, code: str, client: CentraClient | None = None
 ) -> CartResult:
     code = code.strip()
     if not code or len(code) > MAX_VOUCHER_LENGTH:
@@ -181,18 +181,18 @@ def add_voucher(
     def call(client: CentraClient, token: str) -> CentraResponse:
         return selection_api.add_voucher(client, token, code)
 
-    result = change_cart(session, ctx, call, client=client, refused=_voucher_refused)
+    result = change_cart(browser, ctx, call, client=client, refused=_voucher_refused)
     applied = Notice(INFO, _("Voucher %(code)s applied.") % {"code": code})
     return CartResult(result.cart, result.count, (applied, *result.notices))
 
 
 def remove_voucher(
-    session: Session, ctx: ShopperContext, code: str, client: CentraClient | None = None
+    browser: BrowserState, ctx: ShopperContext, code: str, client: CentraClient | None = None
 ) -> CartResult:
     def call(client: CentraClient, token: str) -> CentraResponse:
         return selection_api.remove_voucher(client, token, code)
 
-    return change_cart(session, ctx, call, client=client, refused=_voucher_refused)
+    return change_cart(browser, ctx, call, client=client, refused=_voucher_refused)
 
 
 def check_quantity(quantity: int, minimum: int, multiple_of: int) -> None:
@@ -207,7 +207,7 @@ def check_quantity(quantity: int, minimum: int, multiple_of: int) -> None:
 
 
 def change_cart(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     call: SelectionCall,
     *,
@@ -216,21 +216,21 @@ def change_cart(
 ) -> CartResult:
     """Run one change on the shopper's selection (making one first if there is none)."""
     client = client or get_client()
-    centra = CentraSession(session)
+    centra = CentraSession(browser)
     token = centra.token
     if token is not None and payment_in_progress(token):
         raise CartRefused(_("Your payment is being confirmed. Your cart cannot change just now."))
     if token is None:
-        token = _place(session, ctx, client, None)
+        token = _place(browser, ctx, client, None)
     try:
         response = call(client, token)
     except CentraStockError as exc:
-        return _out_of_stock(session, ctx, client, exc)
+        return _out_of_stock(browser, ctx, client, exc)
     except (CentraNotFound, CentraValidationError) as exc:
         if exc.token:
             centra.set_token(exc.token)
         raise CartRefused((refused or _refused)(exc)) from exc
-    return _settle(session, ctx, client, response)
+    return _settle(browser, ctx, client, response)
 
 
 def payment_in_progress(token: str) -> bool:
@@ -244,7 +244,9 @@ def payment_in_progress(token: str) -> bool:
 # -- bookkeeping ------------------------------------------------------------------------------
 
 
-def _place(session: Session, ctx: ShopperContext, client: CentraClient, token: str | None) -> str:
+def _place(
+    browser: BrowserState, ctx: ShopperContext, client: CentraClient, token: str | None
+) -> str:
     """Put the selection (a new one when ``token`` is None) in the shopper's country and
     language; the market and pricelist are Centra's choice for that country."""
     response = selection_api.place_selection(
@@ -252,22 +254,22 @@ def _place(session: Session, ctx: ShopperContext, client: CentraClient, token: s
     )
     if not response.token:
         raise CentraUnavailable("Centra answered PUT selection without a token")
-    remember_selection(session, response, ctx)
+    remember_selection(browser, response, ctx)
     return response.token
 
 
 def _settle(
-    session: Session, ctx: ShopperContext, client: CentraClient, response: CentraResponse
+    browser: BrowserState, ctx: ShopperContext, client: CentraClient, response: CentraResponse
 ) -> CartResult:
     """Keep what the answer says and build the cart; a selection Centra replaced (its token
     expired) is put back in the shopper's country first."""
-    change = remember_selection(session, response, ctx)
+    change = remember_selection(browser, response, ctx)
     notices: list[Notice] = []
     if change.token_replaced and response.token:
         response = selection_api.place_selection(
             client, response.token, country=ctx.country, language=ctx.language
         )
-        remember_selection(session, response, ctx)
+        remember_selection(browser, response, ctx)
         if change.count_before:
             notices.append(Notice(WARNING, _("Your cart had expired, so it started again empty.")))
     notices.extend(_unavailable_notices(response.data, ctx))
@@ -276,22 +278,22 @@ def _settle(
 
 
 def remember_selection(
-    session: Session, response: CentraResponse, ctx: ShopperContext
+    browser: BrowserState, response: CentraResponse, ctx: ShopperContext
 ) -> SelectionChange:
     """Keep the answer's token, item count and location (the market and pricelist Centra
     chose) in the shopper's session."""
-    change = CentraSession(session).remember(response)
+    change = CentraSession(browser).remember(response)
     location = selection_api.location_of(response)
     if location is not None:
-        ShopperChoices(session).remember_location(location, language=ctx.language)
+        ShopperChoices(browser).remember_location(location, language=ctx.language)
     return change
 
 
 def _out_of_stock(
-    session: Session, ctx: ShopperContext, client: CentraClient, exc: CentraStockError
+    browser: BrowserState, ctx: ShopperContext, client: CentraClient, exc: CentraStockError
 ) -> CartResult:
     """410: what was asked for is gone. Centra corrected the selection; show it as it is now."""
-    centra = CentraSession(session)
+    centra = CentraSession(browser)
     if exc.token:
         centra.set_token(exc.token)
     token = centra.token
@@ -300,7 +302,7 @@ def _out_of_stock(
     )
     if token is None:
         return CartResult(empty_cart(), 0, notices)
-    settled = _settle(session, ctx, client, selection_api.get_selection(client, token))
+    settled = _settle(browser, ctx, client, selection_api.get_selection(client, token))
     return CartResult(settled.cart, settled.count, (*notices, *settled.notices))
 
 

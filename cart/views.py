@@ -41,7 +41,7 @@ RETRY_AFTER = 30
 @never_cache
 def cart_page(request: ShopRequest) -> HttpResponse:
     try:
-        result = services.show_cart(request.session, request.shopper)
+        result = services.show_cart(request.browser, request.shopper)
     except CentraError:
         return unavailable(request)
     _tell(request, result.notices)
@@ -65,7 +65,7 @@ def add(request: ShopRequest) -> HttpResponse:
     return _act(
         request,
         back,
-        lambda: services.add_to_cart(request.session, request.shopper, item, quantity),
+        lambda: services.add_to_cart(request.browser, request.shopper, item, quantity),
     )
 
 
@@ -79,7 +79,7 @@ def set_quantity(request: ShopRequest, line: str) -> HttpResponse:
     return _act(
         request,
         cart_url(request),
-        lambda: services.set_quantity(request.session, request.shopper, line, quantity),
+        lambda: services.set_quantity(request.browser, request.shopper, line, quantity),
     )
 
 
@@ -89,7 +89,7 @@ def remove(request: ShopRequest, line: str) -> HttpResponse:
     return _act(
         request,
         cart_url(request),
-        lambda: services.remove_line(request.session, request.shopper, line),
+        lambda: services.remove_line(request.browser, request.shopper, line),
     )
 
 
@@ -103,7 +103,7 @@ def change_size(request: ShopRequest, line: str) -> HttpResponse:
     return _act(
         request,
         cart_url(request),
-        lambda: services.change_size(request.session, request.shopper, line, item, quantity),
+        lambda: services.change_size(request.browser, request.shopper, line, item, quantity),
     )
 
 
@@ -117,7 +117,7 @@ def add_voucher(request: ShopRequest) -> HttpResponse:
     return _act(
         request,
         cart_url(request),
-        lambda: services.add_voucher(request.session, request.shopper, code),
+        lambda: services.add_voucher(request.browser, request.shopper, code),
     )
 
 
@@ -130,7 +130,7 @@ def remove_voucher(request: ShopRequest) -> HttpResponse:
     return _act(
         request,
         cart_url(request),
-        lambda: services.remove_voucher(request.session, request.shopper, code),
+        lambda: services.remove_voucher(request.browser, request.shopper, code),
     )
 
 
@@ -180,7 +180,7 @@ def _answer(
     if refused is not None:
         notices.append(Notice(ERROR, refused))
     if "application/json" in request.headers.get("Accept", ""):
-        count = result.count if result else CentraSession(request.session).item_count
+        count = result.count if result else CentraSession(request.browser).item_count
         body = {
             "ok": refused is None,
             "count": count,

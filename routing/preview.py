@@ -33,9 +33,9 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from storefront.session import PREVIEW_UNTIL, BrowserState
 from storefront.shopper import ShopRequest
 
-SESSION_KEY: Final = "routing.preview_until"
 QUERY_FLAG: Final = "preview"
 _SALT: Final = "routing.preview-link"
 
@@ -98,11 +98,11 @@ def read_link_token(token: str) -> tuple[str, int]:
 
 
 def grant(request: HttpRequest, until: int) -> None:
-    request.session[SESSION_KEY] = until
+    BrowserState.of(request).cookie[PREVIEW_UNTIL] = until
 
 
 def revoke(request: HttpRequest) -> None:
-    request.session.pop(SESSION_KEY, None)
+    BrowserState.of(request).cookie.pop(PREVIEW_UNTIL)
 
 
 def preview_state(request: HttpRequest) -> PreviewState | None:
@@ -113,7 +113,7 @@ def preview_state(request: HttpRequest) -> PreviewState | None:
         return None
     if flag == "1" and _is_staff(request):
         grant(request, int(time.time()) + link_max_age())
-    until = request.session.get(SESSION_KEY) if _has_session(request) else None
+    until = BrowserState.of(request).cookie.get(PREVIEW_UNTIL)
     if not isinstance(until, int) or until <= time.time():
         return None
     return PreviewState(until=datetime.fromtimestamp(until, tz=UTC))
@@ -122,15 +122,6 @@ def preview_state(request: HttpRequest) -> PreviewState | None:
 def _is_staff(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_active and user.is_staff)
-
-
-def _has_session(request: HttpRequest) -> bool:
-    # Reading the session of a visitor without a session cookie costs nothing, but checking
-    # first keeps anonymous catalog pages free of a session query altogether.
-    session = getattr(request, "session", None)
-    if session is None:
-        return False
-    return session.session_key is not None or session.modified
 
 
 def mark_private(response: HttpResponse) -> HttpResponse:

@@ -1,6 +1,6 @@
 """Changing the shopper's country and language (the header's switcher).
 
-Without a Centra selection the choice is only the shopper's: it goes into the session and the
+Without a Centra selection the choice is only the shopper's: it goes into the shopper cookie and the
 storefront derives market and pricelist from the country. With a selection, Centra decides:
 the change is sent to Centra (``PUT countries/{c}`` with the language, or ``PUT languages/{l}``)
 and the market and pricelist it answers with are the ones the storefront uses from then on.
@@ -22,7 +22,7 @@ from centra import selection_api
 from centra.client import CentraClient
 from centra.connection import get_client
 from centra.errors import CentraError, CentraNotFound
-from storefront.session import CentraSession, Session, ShopperChoices
+from storefront.session import BrowserState, CentraSession, ShopperChoices
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class SwitchOutcome:
 
 
 def switch_location(
-    session: Session,
+    browser: BrowserState,
     ctx: ShopperContext,
     *,
     country: str | None,
@@ -56,10 +56,10 @@ def switch_location(
     ref = get_reference()
     country_code = _valid_country(ref, country or ctx.country)
     language_code = _valid_language(ref, language or ctx.language)
-    centra = CentraSession(session)
+    centra = CentraSession(browser)
     token = centra.token
     if token is None:
-        ShopperChoices(session).choose(country=country_code, language=language_code)
+        ShopperChoices(browser).choose(country=country_code, language=language_code)
         return SwitchOutcome(country_code, language_code, None, None, via_centra=False)
 
     client = client or get_client()
@@ -78,11 +78,11 @@ def switch_location(
     if location is None:
         # Not expected from Centra; the storefront's own defaults for the country still hold.
         logger.warning("selection answer without a usable location; using local defaults")
-        ShopperChoices(session).choose(country=country_code, language=language_code)
+        ShopperChoices(browser).choose(country=country_code, language=language_code)
         return SwitchOutcome(
             country_code, language_code, None, None, via_centra=True, items_removed=removed
         )
-    ShopperChoices(session).remember_location(location, language=language_code)
+    ShopperChoices(browser).remember_location(location, language=language_code)
     return SwitchOutcome(
         country=location.country or country_code,
         language=location.language or language_code,

@@ -143,7 +143,7 @@ def switch_shopper_location(request: PageRequest) -> HttpResponseRedirect:
     wanted = request.POST.get("next")
     try:
         outcome = switch_location(
-            request.session,
+            request.browser,
             request.shopper,
             country=request.POST.get("country"),
             language=request.POST.get("language"),

@@ -159,7 +159,7 @@ def cart_link(request: ShopRequest) -> CartLink:
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     key = ("cart-links", request.shopper.language, urlconf, get_script_prefix())
     url, add_url = memoized(key, lambda: _cart_urls(request.shopper.url))
-    return CartLink(url, add_url, CentraSession(request.session).item_count)
+    return CartLink(url, add_url, CentraSession(request.browser).item_count)
 
 
 def _cart_urls(localize: Callable[[str], str]) -> tuple[str, str]:

@@ -1,40 +1,128 @@
-"""The shopper's state in the Django session, each part under one namespaced key and read and
-written only through these classes:
+"""What the shopper's browser holds for the shop, each part read and written only through the
+classes here.
 
-- ``shopper``: the shopper's own choices (country, state, language) and, once Centra placed
-  their selection, the market and pricelist it chose (:class:`ShopperChoices`);
-- ``centra``: the shopper's Centra selection: its token, its item count and the payments this
-  browser started (:class:`CentraSession`).
+Two places, by what needs them:
+
+- the **shopper cookie** (:class:`ShopperCookie`, signed, so it cannot be forged): what every
+  page needs to render, so that catalog pages never read the server-side session: the shopper's
+  choices and the market and pricelist Centra chose for their selection
+  (:class:`ShopperChoices`), the cart's item count for the header, and a preview grant;
+- the **Django session** (server side): what must stay secret or be revocable: the Centra
+  selection token and the payments this browser started (:class:`CentraSession`), and staff
+  sign-in.
+
+A page that only shows the catalog costs no session read, with a cart or without.
+:class:`BrowserState` carries both to the services; the shopper context middleware puts one on
+every request (``request.browser``) and writes the cookie back when it changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from django.contrib.sessions.backends.base import SessionBase
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponseBase
 
 from centra.client import CentraResponse
 from centra.selection_api import SelectionLocation
 
-SHOPPER_KEY: Final = "shopper"
+COOKIE_NAME: Final = "shopper"
+_SALT: Final = "storefront.shopper-cookie"
 CENTRA_KEY: Final = "centra"
 MAX_PAYMENTS: Final = 20
+# The cookie's keys.
+CHOICES: Final = "choices"
+CART_COUNT: Final = "count"
+PREVIEW_UNTIL: Final = "preview"
 
-Session = SessionBase | dict[str, Any]
+
+class ShopperCookie:
+    """A small signed cookie holding a dict; ``modified`` once anything was written."""
+
+    def __init__(self, value: str | None = None) -> None:
+        self._data: dict[str, Any] = _unsigned(value)
+        self.modified = False
+
+    @staticmethod
+    def encode(data: dict[str, Any]) -> str:
+        """The cookie value holding ``data``."""
+        return signing.dumps(data, salt=_SALT, compress=True)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._data.get(key) != value:
+            self._data[key] = value
+            self.modified = True
+
+    def pop(self, key: str) -> None:
+        if key in self._data:
+            del self._data[key]
+            self.modified = True
+
+    def write(self, response: HttpResponseBase) -> None:
+        """Set (or, emptied, delete) the cookie on ``response`` when it changed."""
+        if not self.modified:
+            return
+        if not self._data:
+            response.delete_cookie(COOKIE_NAME, samesite="Lax")
+            return
+        response.set_cookie(
+            COOKIE_NAME,
+            self.encode(self._data),
+            max_age=settings.SESSION_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
+def _unsigned(value: str | None) -> dict[str, Any]:
+    if not value:
+        return {}
+    try:
+        data = signing.loads(value, salt=_SALT, max_age=settings.SESSION_COOKIE_AGE)
+    except signing.BadSignature:
+        return {}  # tampered with, expired, or from another SECRET_KEY: start afresh
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserState:
+    """The shopper's session (server side) and shopper cookie (client side), together."""
+
+    session: MutableMapping[str, Any]
+    cookie: ShopperCookie
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> BrowserState:
+        """The request's state (the one the middleware attached, so writes reach the
+        response), else a fresh one read from the request."""
+        attached = getattr(request, "browser", None)
+        if isinstance(attached, BrowserState):
+            return attached
+        session = getattr(request, "session", None)
+        cookie = ShopperCookie(request.COOKIES.get(COOKIE_NAME))
+        return cls(session if session is not None else {}, cookie)
 
 
 class ShopperChoices:
-    """``shopper = {"country", "state", "language"}``, plus ``market`` and ``pricelist`` when
-    Centra chose them for the shopper's selection."""
+    """``{"country", "state", "language"}``, plus ``market`` and ``pricelist`` when Centra chose
+    them for the shopper's selection; in the shopper cookie."""
 
-    def __init__(self, session: Session | None) -> None:
-        self._session = session
+    def __init__(self, browser: BrowserState) -> None:
+        self._cookie = browser.cookie
 
     def _data(self) -> dict[str, Any]:
-        if self._session is None:
-            return {}
-        data = self._session.get(SHOPPER_KEY)
+        data = self._cookie.get(CHOICES)
         return data if isinstance(data, dict) else {}
 
     @property
@@ -61,34 +149,28 @@ class ShopperChoices:
     def choose(self, *, country: str, language: str, state: str | None = None) -> None:
         """The shopper's choice without a selection: the storefront derives market and
         pricelist from the country, so none is kept."""
-        self._write({"country": country, "state": state, "language": language})
+        self._cookie[CHOICES] = {"country": country, "state": state, "language": language}
 
     def remember_location(self, location: SelectionLocation, *, language: str) -> None:
         """Keep what Centra answered for the shopper's selection; call it after any selection
         answer that may have moved it."""
-        self._write(
-            {
-                "country": location.country,
-                "state": location.state,
-                "language": location.language or language,
-                "market": location.market,
-                "pricelist": location.pricelist,
-            }
-        )
-
-    def _write(self, data: dict[str, Any]) -> None:
-        if self._session is None:
-            raise RuntimeError("no session to store the shopper's choice in")
-        self._session[SHOPPER_KEY] = data
+        self._cookie[CHOICES] = {
+            "country": location.country,
+            "state": location.state,
+            "language": location.language or language,
+            "market": location.market,
+            "pricelist": location.pricelist,
+        }
 
 
 class CentraSession:
-    """``centra = {"token", "count", "payments"}``: the shopper's Centra selection token, how
-    many items its cart held at the last answer (for the header, without asking Centra), and
-    the ids of the payments this browser started (only these receipts are shown to it)."""
+    """The shopper's Centra selection: its token and the payments this browser started (in the
+    session: secrets), and its item count at the last answer (in the cookie: the header shows it
+    on every page, without asking Centra or reading the session)."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, browser: BrowserState) -> None:
+        self._session = browser.session
+        self._cookie = browser.cookie
 
     def _data(self) -> dict[str, Any]:
         data = self._session.get(CENTRA_KEY)
@@ -109,7 +191,7 @@ class CentraSession:
 
     @property
     def item_count(self) -> int:
-        count = self._data().get("count")
+        count = self._cookie.get(CART_COUNT)
         return count if isinstance(count, int) and count > 0 else 0
 
     def remember(self, response: CentraResponse) -> SelectionChange:
@@ -117,15 +199,23 @@ class CentraSession:
         before = self.item_count
         after = total_quantity(response.data)
         replaced = response.token_changed and response.sent_token is not None
-        self._write(count=after, **({"token": response.token} if response.token else {}))
+        if response.token and response.token != self.token:
+            self.set_token(response.token)
+        self._set_count(after)
         return SelectionChange(before, after, token_replaced=replaced)
 
     def forget_selection(self) -> None:
         """The selection became an order (or is gone): the next cart starts afresh."""
         data = self._data()
         data.pop("token", None)
-        data.pop("count", None)
         self._session[CENTRA_KEY] = data
+        self._set_count(0)
+
+    def _set_count(self, count: int) -> None:
+        if count:
+            self._cookie[CART_COUNT] = count
+        else:
+            self._cookie.pop(CART_COUNT)
 
     @property
     def payments(self) -> tuple[str, ...]:

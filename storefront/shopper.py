@@ -5,15 +5,15 @@ Resolution order (:func:`resolve_context`):
 1. **Language**: the URL. A language other than the default is served under its prefix
    (``/sv/...``); an unprefixed URL is the default language. A page's language never depends on
    hidden state, so every language has its own URLs (for search engines, shared links and
-   caches). The language the shopper picked in the switcher is remembered in the session and
+   caches). The language the shopper picked in the switcher is remembered in the shopper cookie and
    used to send them to that language's URLs.
-2. **Country**: the shopper's choice in the session; else the visitor's country from the
+2. **Country**: the shopper's choice (the shopper cookie); else the visitor's country from the
    request header named by ``SHOPPER_COUNTRY_HEADER`` (set by a CDN or proxy, e.g.
    ``CF-IPCountry``) when it names a country the store ships to; else
    ``SHOPPER_DEFAULT_COUNTRY``; else a shippable country of the default market (preferring the
    default pricelist's).
 3. **Market and pricelist**: what Centra answered for the shopper's selection (kept in the
-   session when the shopper has one and it is for the same country); else the country's own
+   shopper cookie when the shopper has one and it is for the same country); else the country's own
    market and pricelist from the local copy (:func:`catalog.context.build_context`); else the
    store defaults.
 
@@ -34,9 +34,9 @@ asked for.
 - ``request.shopper`` is the request's :class:`catalog.context.ShopperContext`, resolved on
   first use (a ``SimpleLazyObject``: attribute access and ``isinstance`` work as usual).
 
-The middleware sits after ``SessionMiddleware`` (it reads the shopper's choices from the
-session). Reference lookups come from :mod:`catalog.reference` (in memory), so resolving costs
-no SQL beyond loading the session.
+The middleware sits after ``SessionMiddleware``. The shopper's choices come from the signed
+shopper cookie (:mod:`storefront.session`) and reference lookups from :mod:`catalog.reference`
+(in memory), so resolving costs no SQL and no session read.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ from catalog.context import (
     split_language_prefix,
 )
 from catalog.reference import CountryRef, Reference, get_reference
-from storefront.session import ShopperChoices
+from storefront.session import BrowserState, ShopperChoices
 
 _REDIRECTING_METHODS = frozenset({"GET", "HEAD"})
 # Only a first segment shaped like a language code ("sv", "en-us") is looked up, so most
@@ -70,6 +70,7 @@ class ShopRequest(HttpRequest):
     """A request as views see it after :class:`ShopperContextMiddleware` (for type checkers)."""
 
     shopper: ShopperContext
+    browser: BrowserState
 
 
 class ShopperContextMiddleware:
@@ -83,11 +84,15 @@ class ShopperContextMiddleware:
             language, redirect = self._take_prefix(request)
             if redirect is not None:
                 return redirect
+        shop_request = cast(ShopRequest, request)
+        shop_request.browser = BrowserState.of(request)
         # Resolved on first use: a request that never looks (health probes, static files, the
-        # admin) pays nothing, not even the session read.
+        # admin) pays nothing.
         lazy = SimpleLazyObject(partial(resolve_context, request, language=language))
-        cast(ShopRequest, request).shopper = cast(ShopperContext, lazy)
-        return self.get_response(request)
+        shop_request.shopper = cast(ShopperContext, lazy)
+        response = self.get_response(request)
+        shop_request.browser.cookie.write(response)
+        return response
 
     def _take_prefix(self, request: HttpRequest) -> tuple[str | None, HttpResponse | None]:
         """Strip a language prefix from ``request.path_info``; (language, None), or
@@ -125,7 +130,7 @@ def resolve_context(
 ) -> ShopperContext:
     """The request's shopper context; ``language`` is the URL's (None: the default)."""
     ref = reference or get_reference()
-    choices = ShopperChoices(getattr(request, "session", None))
+    choices = ShopperChoices(BrowserState.of(request))
     country = (
         known_country(ref, choices.country)
         or _header_country(request, ref)

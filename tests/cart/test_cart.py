@@ -16,6 +16,7 @@ from tests.cart.helpers import (
     post,
     product_url,
 )
+from tests.shopper_state import cart_count, choices, set_shopper_cookie
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_the_first_add_places_a_selection_then_each_add_is_one_call(
 
     assert response.redirect_chain == [(product_url(first), 302)]
     assert dict(centra_sandbox.request_counts) == {PLACE: 1, ADD: 1, "*": 2}
-    assert centra_state(client)["count"] == 1
+    assert cart_count(client) == 1
     assert messages_of(response) == [
         f"Added {first.product.texts.get(language_id='en').name} to your cart."
     ]
@@ -45,14 +46,12 @@ def test_the_first_add_places_a_selection_then_each_add_is_one_call(
     add(client, second, 2)
 
     assert dict(centra_sandbox.request_counts) == {ADD: 1, "*": 1}
-    assert centra_state(client)["count"] == 3
+    assert cart_count(client) == 3
 
 
 def test_a_new_selection_is_placed_in_the_shoppers_country(client, centra_sandbox) -> None:
     [item] = buyable_items(1, market=1, pricelist=2)
-    session = client.session
-    session["shopper"] = {"country": "DE", "state": None, "language": "en"}
-    session.save()
+    set_shopper_cookie(client, choices={"country": "DE", "state": None, "language": "en"})
 
     add(client, item)
 
@@ -60,9 +59,9 @@ def test_a_new_selection_is_placed_in_the_shoppers_country(client, centra_sandbo
     assert answer.status_code == 200
     cart = answer.context["cart"]
     assert cart.currency == "EUR"
-    assert client.session["shopper"]["country"] == "DE"
+    assert choices(client)["country"] == "DE"
     # Germany: the European market (shared with Sweden) and the euro pricelist.
-    assert (client.session["shopper"]["market"], client.session["shopper"]["pricelist"]) == (1, 2)
+    assert (choices(client)["market"], choices(client)["pricelist"]) == (1, 2)
 
 
 def test_adding_needs_a_size(client, centra_sandbox) -> None:
@@ -136,7 +135,7 @@ def test_quantity_rules_of_the_product_are_kept(client, centra_sandbox) -> None:
     assert centra_sandbox.request_counts["*"] == 0
 
     add(client, item, 4)
-    assert centra_state(client)["count"] == 4
+    assert cart_count(client) == 4
     form = client.get(product_url(item)).content.decode()
     assert 'min="2" step="2"' in form
     assert "Sold in multiples of 2, at least 2." in form
@@ -226,13 +225,13 @@ def test_plus_minus_and_remove_are_one_call_each(client, centra_sandbox) -> None
         centra_sandbox.request_counts.clear()
         client.post(f"/cart/lines/{line.line}/quantity", {"quantity": quantity})
         assert centra_sandbox.request_counts["*"] == 1
-        assert centra_state(client)["count"] == expected
+        assert cart_count(client) == expected
 
     centra_sandbox.request_counts.clear()
     response = client.post(f"/cart/lines/{line.line}/remove")
     assert response["Location"] == "/cart/"
     assert centra_sandbox.request_counts["*"] == 1
-    assert centra_state(client)["count"] == 0
+    assert cart_count(client) == 0
     assert client.get("/cart/").context["cart"].empty
 
 
@@ -298,8 +297,9 @@ def test_an_unknown_voucher_is_told_and_changes_nothing(client, centra_sandbox) 
 
 def test_a_cart_whose_selection_expired_starts_again_with_a_message(client, centra_sandbox) -> None:
     session = client.session
-    session["centra"] = {"token": "expired-token-of-an-old-cart", "count": 2}
+    session["centra"] = {"token": "expired-token-of-an-old-cart"}
     session.save()
+    set_shopper_cookie(client, count=2)
 
     response = client.get("/cart/")
 
@@ -308,7 +308,7 @@ def test_a_cart_whose_selection_expired_starts_again_with_a_message(client, cent
     assert messages_of(response) == ["Your cart had expired, so it started again empty."]
     state = centra_state(client)
     assert state["token"] != "expired-token-of-an-old-cart"
-    assert state["count"] == 0
+    assert cart_count(client) == 0
 
 
 def test_a_replaced_token_is_adopted_and_the_cart_kept(client, centra_sandbox) -> None:
@@ -344,7 +344,7 @@ def test_the_cart_cannot_change_while_a_payment_is_being_confirmed(client, centr
         "Your payment is being confirmed. Your cart cannot change just now."
     ]
     assert centra_sandbox.request_counts["*"] == 0
-    assert centra_state(client)["count"] == 1
+    assert cart_count(client) == 1
 
 
 def test_centra_down_gives_a_friendly_page_and_keeps_the_cart(client, centra_sandbox) -> None:
@@ -410,4 +410,19 @@ def test_a_country_change_that_drops_an_item_says_so(client, centra_sandbox) -> 
 
     assert messages_of(response) == ["1 item left your cart: it is not sold in your new country."]
     assert [line.item for line in response.context["cart"].lines] == [everywhere.id]
-    assert centra_state(client)["count"] == 1
+    assert cart_count(client) == 1
+
+
+def test_a_shopper_with_a_cart_gets_catalog_pages_without_a_session_read(
+    client, centra_sandbox, django_assert_num_queries
+) -> None:
+    [item] = buyable_items(1)
+    add(client, item)
+    pages = ["/womens", product_url(item), "/search?q=jeans"]
+    for url in pages:
+        client.get(url)  # warm the page cache and the reference data
+
+    # The header's count and the shopper's choices come from the signed shopper cookie.
+    with django_assert_num_queries(0):
+        for url in pages:
+            assert client.get(url).status_code == 200

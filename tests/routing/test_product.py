@@ -7,6 +7,7 @@ import pytest
 
 from catalog.models import ProductPrice
 from tests.routing.helpers import jsonld
+from tests.shopper_state import set_shopper_cookie
 
 pytestmark = pytest.mark.django_db
 
@@ -167,9 +168,7 @@ def test_json_ld_cannot_be_closed_by_catalog_text(client) -> None:
 
 
 def test_prices_follow_the_shoppers_pricelist(client) -> None:
-    session = client.session
-    session["shopper"] = {"country": "DE", "state": None, "language": "en"}
-    session.save()
+    set_shopper_cookie(client, choices={"country": "DE", "state": None, "language": "en"})
     html = client.get(BLAZER).content.decode()
     product = jsonld(html)[0]
     assert product["offers"]["priceCurrency"] == "EUR"

@@ -13,17 +13,18 @@ from catalog.context import ShopperContext, localized_path
 from catalog.reference import get_reference, invalidate
 from catalog.signals import catalog_changed
 from storefront.chrome import switcher
-from storefront.session import SHOPPER_KEY as SESSION_KEY
+from storefront.session import CHOICES, COOKIE_NAME, ShopperCookie
 from storefront.shopper import ShopperContextMiddleware, language_alternates, resolve_context
 
 pytestmark = pytest.mark.django_db
 
 
-def request(path: str = "/", session: dict | None = None, **headers: str) -> HttpRequest:
+def request(path: str = "/", choices: dict | None = None, **headers: str) -> HttpRequest:
+    """A request whose shopper cookie holds ``choices`` (country, language...)."""
     req = RequestFactory().get(path, headers=headers)
     req.session = SessionStore()
-    if session is not None:
-        req.session[SESSION_KEY] = session
+    if choices is not None:
+        req.COOKIES[COOKIE_NAME] = ShopperCookie.encode({CHOICES: choices})
     return req
 
 
@@ -95,7 +96,7 @@ def test_the_header_is_ignored_unless_configured(settings) -> None:
 
 def test_the_shoppers_choice_in_the_session_wins_over_the_header(settings) -> None:
     settings.SHOPPER_COUNTRY_HEADER = "CF-IPCountry"
-    chosen = request(session={"country": "DK", "language": "en"}, CF_IPCountry="US")
+    chosen = request(choices={"country": "DK", "language": "en"}, CF_IPCountry="US")
 
     assert summary(resolve_context(chosen)) == expected("DK")
 
@@ -105,7 +106,7 @@ def test_market_and_pricelist_from_centra_are_used_for_the_same_country() -> Non
     centra = {"country": "SE", "language": "en", "market": 3, "pricelist": 4}
     vip = models.Pricelist.objects.get(pk=4)
 
-    ctx = resolve_context(request(session=centra))
+    ctx = resolve_context(request(choices=centra))
 
     assert (ctx.country, ctx.market, ctx.pricelist) == ("SE", 3, 4)
     assert (ctx.currency, ctx.currency_format) == (vip.currency, vip.currency_format)
@@ -114,26 +115,26 @@ def test_market_and_pricelist_from_centra_are_used_for_the_same_country() -> Non
 def test_centras_answer_naming_unknown_ids_falls_back_to_the_countrys_own() -> None:
     stale = {"country": "US", "language": "en", "market": 99, "pricelist": 4}
 
-    assert summary(resolve_context(request(session=stale))) == expected("US")
+    assert summary(resolve_context(request(choices=stale))) == expected("US")
 
 
 def test_an_unknown_country_in_the_session_is_ignored(settings) -> None:
     settings.SHOPPER_DEFAULT_COUNTRY = "FI"
 
-    assert summary(resolve_context(request(session={"country": "ZZ"}))) == expected("FI")
+    assert summary(resolve_context(request(choices={"country": "ZZ"}))) == expected("FI")
 
 
 def test_state_is_kept_only_when_it_belongs_to_the_country() -> None:
     state = models.State.objects.filter(country_id="US").order_by("code").first()
 
-    ctx = resolve_context(request(session={"country": "US", "state": state.code}))
-    other = resolve_context(request(session={"country": "SE", "state": state.code}))
+    ctx = resolve_context(request(choices={"country": "US", "state": state.code}))
+    other = resolve_context(request(choices={"country": "SE", "state": state.code}))
 
     assert (ctx.state, other.state) == (state.code, None)
 
 
 def test_language_comes_from_the_url_not_the_session() -> None:
-    chosen = request(session={"country": "SE", "language": "sv"})
+    chosen = request(choices={"country": "SE", "language": "sv"})
 
     assert resolve_context(chosen).language == "en"
     swedish = resolve_context(chosen, language="sv")
@@ -163,21 +164,32 @@ def test_an_empty_catalog_still_resolves_a_usable_context() -> None:
 # -- the reference cache ----------------------------------------------------------------------
 
 
-def test_resolving_costs_no_query_but_the_sessions_once_warm(django_assert_num_queries) -> None:
+def test_resolving_costs_no_query_once_warm_even_for_a_returning_shopper(
+    django_assert_num_queries,
+) -> None:
     session = SessionStore()
-    session[SESSION_KEY] = {"country": "US", "language": "en"}
+    session["centra"] = {"token": "a-cart"}
     session.save()
     get_reference()  # warm
 
     anonymous = RequestFactory().get("/")
     anonymous.session = SessionStore()
-    returning = RequestFactory().get("/")
+    returning = request(choices={"country": "US", "language": "en"})
     returning.session = SessionStore(session_key=session.session_key)
 
     with django_assert_num_queries(0):
         assert resolve_context(anonymous).country == "SE"
-    with django_assert_num_queries(1):  # loading the session
+    # The choices are in the signed shopper cookie: the server-side session is not read.
+    with django_assert_num_queries(0):
         assert resolve_context(returning).country == "US"
+
+
+def test_a_tampered_shopper_cookie_is_ignored() -> None:
+    forged = request()
+    value = ShopperCookie.encode({CHOICES: {"country": "US"}})
+    forged.COOKIES[COOKIE_NAME] = value.replace(value.split(":")[0], "eyJjaG9pY2VzIjp7fX0")
+
+    assert resolve_context(forged).country == "SE"
 
 
 def test_a_cold_cache_reads_the_reference_tables_once(django_assert_num_queries) -> None:
@@ -204,12 +216,12 @@ def test_the_syncs_announcement_of_reference_changes_refreshes_the_cache(
 
 
 def test_saving_a_reference_row_refreshes_the_cache() -> None:
-    assert resolve_context(request(session={"country": "FI"})).pricelist == 2
+    assert resolve_context(request(choices={"country": "FI"})).pricelist == 2
     finland = models.Country.objects.get(code="FI")
     finland.pricelist_id = 1
     finland.save()
 
-    assert resolve_context(request(session={"country": "FI"})).pricelist == 1
+    assert resolve_context(request(choices={"country": "FI"})).pricelist == 1
 
 
 # -- language prefixes ------------------------------------------------------------------------
