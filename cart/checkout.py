@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from cart.selection import Cart, cart_from
 from cart.widgets import QuickSelect
 from catalog.context import ShopperContext
+from centra.readers import obj, objs, text
 
 ADDRESS: Final = "address"
 SHIPPING: Final = "shippingAddress"
@@ -91,41 +92,41 @@ class CheckoutPage:
 
 
 def page_from(answer: Mapping[str, Any], ctx: ShopperContext) -> CheckoutPage:
-    selection = _dict(answer.get("selection"))
-    location = _dict(answer.get("location"))
-    fields = _dict(answer.get("paymentFields"))
+    selection = obj(answer.get("selection"))
+    location = obj(answer.get("location"))
+    fields = obj(answer.get("paymentFields"))
     return CheckoutPage(
         cart=cart_from(answer, ctx),
         countries=tuple(
             Country(
-                _str(c.get("country")),
-                _str(c.get("name")),
-                tuple((_str(s.get("state")), _str(s.get("name"))) for s in _dicts(c.get("states"))),
+                text(c.get("country")),
+                text(c.get("name")),
+                tuple((text(s.get("state")), text(s.get("name"))) for s in objs(c.get("states"))),
             )
-            for c in _dicts(answer.get("countries"))
+            for c in objs(answer.get("countries"))
         ),
         shipping_methods=tuple(
-            Method(_str(m.get("shippingMethod")), _str(m.get("name")), _str(m.get("price")))
-            for m in _dicts(answer.get("shippingMethods"))
+            Method(text(m.get("shippingMethod")), text(m.get("name")), text(m.get("price")))
+            for m in objs(answer.get("shippingMethods"))
         ),
         payment_methods=tuple(
             Method(
-                _str(m.get("paymentMethod")),
-                _str(m.get("name")),
-                _str(m.get("handlingCost")),
+                text(m.get("paymentMethod")),
+                text(m.get("name")),
+                text(m.get("handlingCost")),
                 m.get("supportsInitiateOnly") is True,
             )
-            for m in _dicts(answer.get("paymentMethods"))
+            for m in objs(answer.get("paymentMethods"))
         ),
-        shipping_method=_str(selection.get("shippingMethod")),
-        payment_method=_str(selection.get("paymentMethod")),
-        country=_str(location.get("country")) or None,
-        state=_str(location.get("state")) or None,
-        terms_required=_dict(fields.get(TERMS)).get("required") is not False,
+        shipping_method=text(selection.get("shippingMethod")),
+        payment_method=text(selection.get("paymentMethod")),
+        country=text(location.get("country")) or None,
+        state=text(location.get("state")) or None,
+        terms_required=obj(fields.get(TERMS)).get("required") is not False,
         payment_fields=fields,
         saved={
-            ADDRESS: _dict(selection.get("address")),
-            SHIPPING: _dict(selection.get("shippingAddress")),
+            ADDRESS: obj(selection.get("address")),
+            SHIPPING: obj(selection.get("shippingAddress")),
         },
     )
 
@@ -200,8 +201,7 @@ class CheckoutForm(forms.Form):
     def add_centra_errors(self, errors: Mapping[str, Any]) -> None:
         """Centra's field errors next to their fields; the rest above the form."""
         for key, message in errors.items():
-            text = _message(key, message)
-            self.add_error(key if key in self.fields else None, text)
+            self.add_error(key if key in self.fields else None, _message(key, message))
 
     def fields_of(self, part: str) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith(f"{part}.")]
@@ -215,8 +215,8 @@ class CheckoutForm(forms.Form):
 
 def visible_fields(payment_fields: Mapping[str, Any], part: str) -> list[str]:
     """The fields of ``part`` Centra shows, in the form's order (its newsletter flag apart)."""
-    specs = _dict(payment_fields.get(part))
-    names = [name for name, _label, _auto in _FIELDS if _dict(specs.get(name)).get("visible")]
+    specs = obj(payment_fields.get(part))
+    names = [name for name, _label, _auto in _FIELDS if obj(specs.get(name)).get("visible")]
     if part == SHIPPING:
         names = [n for n in names if n not in _BILLING_ONLY]
     # Centra needs these whatever the plugin shows.
@@ -246,13 +246,13 @@ def initial_values(page: CheckoutPage) -> dict[str, Any]:
         f"{ADDRESS}.state": page.state or "",
     }
     for part in (ADDRESS, SHIPPING):
-        for name, value in _dict(page.saved.get(part)).items():
+        for name, value in obj(page.saved.get(part)).items():
             if isinstance(value, str) and value:
                 initial[f"{part}.{name}"] = value
-    shipping = _dict(page.saved.get(SHIPPING))
+    shipping = obj(page.saved.get(SHIPPING))
     if any(isinstance(v, str) and v for k, v in shipping.items() if k not in ("country", "email")):
         initial[DIFFERENT_SHIPPING] = True
-    if _dict(page.saved.get(ADDRESS)).get(NEWSLETTER) is True:
+    if obj(page.saved.get(ADDRESS)).get(NEWSLETTER) is True:
         initial[NEWSLETTER] = True
     return initial
 
@@ -260,7 +260,7 @@ def initial_values(page: CheckoutPage) -> dict[str, Any]:
 def _field(
     page: CheckoutPage, part: str, name: str, countries: Sequence[tuple[str, str]]
 ) -> forms.Field:
-    spec = _dict(_dict(page.payment_fields.get(part)).get(name))
+    spec = obj(obj(page.payment_fields.get(part)).get(name))
     # A different shipping address is optional as a whole; its own checks are in clean().
     required = part == ADDRESS and (spec.get("required") is True or name in ("email", "country"))
     label = _LABELS.get(name, name)
@@ -311,24 +311,12 @@ def _part(data: Mapping[str, Any], part: str) -> dict[str, Any]:
 
 def _message(key: str, message: Any) -> str:
     """Centra's short error words ("required", "not valid") as a sentence for the shopper."""
-    text = str(message)
+    words = str(message)
     field = str(_LABELS.get(key.rpartition(".")[2], ""))
-    if text in ("required", "must be set"):
+    if words in ("required", "must be set"):
         return str(_("Please fill this in.")) if field else str(_("Something required is missing."))
-    if text in ("not valid", "invalid"):
+    if words in ("not valid", "invalid"):
         return str(_("Please check this."))
     if key == TERMS:
         return str(_("Please accept the terms and conditions."))
-    return text
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+    return words

@@ -157,7 +157,6 @@ def widget_callback(request: ShopRequest, attempt_id: UUID) -> JsonResponse:
     try:
         outcome = payment.continue_widget(
             request.browser,
-            request.shopper,
             attempt,
             detail,
             pages=_pages(request, attempt),

@@ -43,6 +43,7 @@ from centra import selection_api
 from centra.client import CentraClient, CentraResponse
 from centra.connection import get_client
 from centra.errors import CentraError, CentraStockError, CentraUnavailable
+from centra.readers import obj
 from storefront.session import BrowserState, CentraSession, ShopperChoices
 
 logger = logging.getLogger(__name__)
@@ -102,9 +103,7 @@ def start(
         "termsAndConditions": bool(data.get("termsAndConditions")),
         **payment_fields_from(data),
     }
-    if ip_address:
-        body["ipAddress"] = ip_address
-    return _pay(browser, ctx, attempt, body, client)
+    return _pay(browser, attempt, body, ip_address, client)
 
 
 def prepare(
@@ -148,7 +147,6 @@ def prepare(
 
 def continue_widget(
     browser: BrowserState,
-    ctx: ShopperContext,
     attempt: PaymentAttempt,
     detail: Mapping[str, Any],
     *,
@@ -165,7 +163,7 @@ def continue_widget(
     selection = selection_api.get_selection(client, attempt.token).data.get("selection") or {}
     body: dict[str, Any] = {
         "paymentMethod": attempt.payment_method,
-        "paymentMethodSpecificFields": _dict(detail.get("paymentMethodSpecificFields")),
+        "paymentMethodSpecificFields": obj(detail.get("paymentMethodSpecificFields")),
         "paymentReturnPage": pages.return_url,
         "paymentFailedPage": pages.failed_url,
         "termsAndConditions": True,  # accepted on the checkout form before the widget showed
@@ -174,18 +172,18 @@ def continue_widget(
     shipping = _address(selection.get("shippingAddress"))
     if shipping.get("address1"):
         body["shippingAddress"] = shipping
-    if ip_address:
-        body["ipAddress"] = ip_address
-    return _pay(browser, ctx, attempt, body, client)
+    return _pay(browser, attempt, body, ip_address, client)
 
 
 def _pay(
     browser: BrowserState,
-    ctx: ShopperContext,
     attempt: PaymentAttempt,
     body: dict[str, Any],
+    ip_address: str,
     client: CentraClient,
 ) -> Outcome:
+    if ip_address:
+        body = {**body, "ipAddress": ip_address}
     try:
         response = selection_api.start_payment(client, attempt.token, body)
     except CentraStockError as exc:
@@ -214,7 +212,7 @@ def act_on(attempt: PaymentAttempt, response: CentraResponse) -> Outcome:
         return Outcome(PAGE, attempt)
     if action == "javascript" and isinstance(answer.get("code"), str):
         stored = {"action": "javascript", "code": answer["code"]}
-        stored["formFields"] = _dict(answer.get("formFields"))
+        stored["formFields"] = obj(answer.get("formFields"))
         _store_action(attempt, stored)
         return Outcome(PAGE, attempt)
     if action == "success" and isinstance(answer.get("order"), dict):
@@ -340,8 +338,4 @@ def _is_web_url(url: Any) -> bool:
 
 
 def _address(value: Any) -> dict[str, Any]:
-    return {k: v for k, v in _dict(value).items() if isinstance(v, str | bool)}
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+    return {k: v for k, v in obj(value).items() if isinstance(v, str | bool)}

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cart.selection import Cart, cart_from
 from catalog.context import ShopperContext
+from centra.readers import obj, text
 
 _ADDRESS_LINES = (
     ("firstName", "lastName"),
@@ -38,20 +39,20 @@ class Receipt:
 
 
 def receipt_from(order: Mapping[str, Any], ctx: ShopperContext) -> Receipt:
-    address = _dict(order.get("address"))
-    shipping = _lines(_dict(order.get("shippingAddress")))
+    address = obj(order.get("address"))
+    shipping = _lines(obj(order.get("shippingAddress")))
     billing = _lines(address)
     affiliate = order.get("affiliateHtml")
     return Receipt(
-        number=_str(order.get("order")),
-        date=_str(order.get("date")),
-        status=_str(order.get("statusDescription")),
-        email=_str(address.get("email")),
+        number=text(order.get("order")),
+        date=text(order.get("date")),
+        status=text(order.get("statusDescription")),
+        email=text(address.get("email")),
         cart=cart_from({"order": order}, ctx),
         billing=billing,
         shipping=() if shipping == billing else shipping,
-        payment_method=_str(order.get("paymentMethodName")) or _str(order.get("paymentMethod")),
-        shipping_method=_str(order.get("shippingMethodName")) or _str(order.get("shippingMethod")),
+        payment_method=text(order.get("paymentMethodName")) or text(order.get("paymentMethod")),
+        shipping_method=text(order.get("shippingMethodName")) or text(order.get("shippingMethod")),
         # Written by the shop's own staff in Centra, the same trust as product descriptions.
         affiliate_html=mark_safe(affiliate if isinstance(affiliate, str) else ""),  # noqa: S308
     )
@@ -60,17 +61,9 @@ def receipt_from(order: Mapping[str, Any], ctx: ShopperContext) -> Receipt:
 def _lines(address: Mapping[str, Any]) -> tuple[str, ...]:
     lines = []
     for keys in _ADDRESS_LINES:
-        text = " ".join(_str(address.get(key)) for key in keys if _str(address.get(key)))
-        if text:
-            lines.append(text)
-    if not _str(address.get("countryName")) and _str(address.get("country")):
-        lines.append(_str(address.get("country")))
+        line = " ".join(text(address.get(key)) for key in keys if text(address.get(key)))
+        if line:
+            lines.append(line)
+    if not text(address.get("countryName")) and text(address.get("country")):
+        lines.append(text(address.get("country")))
     return tuple(lines)
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

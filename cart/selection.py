@@ -7,13 +7,14 @@ chosen here. Fields Centra leaves out or sends in another shape read as empty, n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from catalog.cards import product_path
 from catalog.context import ShopperContext
 from catalog.stock import is_available
+from centra.readers import obj, objs, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +92,15 @@ class Cart:
 
 def cart_from(answer: Mapping[str, Any], ctx: ShopperContext) -> Cart:
     """The cart of a selection answer (or of an order: its lines and totals read the same)."""
-    selection = _dict(answer.get("selection") or answer.get("order"))
-    discounts = _dict(selection.get("discounts"))
+    selection = obj(answer.get("selection") or answer.get("order"))
+    discounts = obj(selection.get("discounts"))
     return Cart(
-        lines=tuple(_line(item, ctx) for item in _dicts(selection.get("items"))),
-        totals=totals_from(_dict(selection.get("totals"))),
-        vouchers=tuple(_voucher(v) for v in _dicts(discounts.get("vouchers"))),
-        currency=_str(selection.get("currency")),
-        shipping_method_name=_str(selection.get("shippingMethodName")),
-        payment_method_name=_str(selection.get("paymentMethodName")),
+        lines=tuple(_line(item, ctx) for item in objs(selection.get("items"))),
+        totals=totals_from(obj(selection.get("totals"))),
+        vouchers=tuple(_voucher(v) for v in objs(discounts.get("vouchers"))),
+        currency=text(selection.get("currency")),
+        shipping_method_name=text(selection.get("shippingMethodName")),
+        payment_method_name=text(selection.get("paymentMethodName")),
     )
 
 
@@ -107,47 +108,47 @@ def totals_from(totals: Mapping[str, Any]) -> Totals:
     amount = totals.get("grandTotalPriceAsNumber")
     quantity = totals.get("totalQuantity")
     return Totals(
-        items=_str(totals.get("itemsTotalPrice")),
+        items=text(totals.get("itemsTotalPrice")),
         discount=_money(totals, "totalDiscountPrice"),
-        shipping=_str(totals.get("shippingPrice")),
+        shipping=text(totals.get("shippingPrice")),
         handling=_money(totals, "handlingCostPrice"),
         tax_added=_money(totals, "taxAdded"),
         tax_included=None if _money(totals, "taxAdded") else _money(totals, "grandTotalPriceTax"),
         tax_deducted=_money(totals, "taxDeducted"),
-        grand_total=_str(totals.get("grandTotalPrice")),
+        grand_total=text(totals.get("grandTotalPrice")),
         grand_total_amount=float(amount) if isinstance(amount, int | float) else 0.0,
         quantity=quantity if isinstance(quantity, int) else 0,
     )
 
 
 def _line(item: Mapping[str, Any], ctx: ShopperContext) -> CartLine:
-    product = _dict(item.get("product"))
-    media = _dict(product.get("media"))
+    product = obj(item.get("product"))
+    media = obj(product.get("media"))
     images = [url for url in media.get("standard") or [] if isinstance(url, str)]
     quantity = item.get("quantity")
     discounted = item.get("anyDiscount") is True
     return CartLine(
-        line=_str(item.get("line")),
-        item=_str(item.get("item")),
-        product_id=_str(product.get("product")),
-        name=_str(product.get("name")) or _str(item.get("productName")),
-        variant=_str(product.get("variantName")),
-        size=_str(item.get("localizedSize")) or _str(item.get("size")),
+        line=text(item.get("line")),
+        item=text(item.get("item")),
+        product_id=text(product.get("product")),
+        name=text(product.get("name")) or text(item.get("productName")),
+        variant=text(product.get("variantName")),
+        size=text(item.get("localizedSize")) or text(item.get("size")),
         image_url=images[0] if images else None,
         url=ctx.url(
-            product_path(_str(product.get("categoryUri")) or None, _str(product.get("uri")))
+            product_path(text(product.get("categoryUri")) or None, text(product.get("uri")))
         ),
         quantity=quantity if isinstance(quantity, int) else 0,
-        price_each=_str(item.get("priceEach")),
+        price_each=text(item.get("priceEach")),
         price_each_before_discount=(
-            _str(item.get("priceEachBeforeDiscount")) if discounted else None
+            text(item.get("priceEachBeforeDiscount")) if discounted else None
         ),
-        total=_str(item.get("totalPrice")),
+        total=text(item.get("totalPrice")),
         sizes=tuple(
             SizeChoice(
-                _str(size.get("item")), _str(size.get("name")), is_available(size.get("stock"))
+                text(size.get("item")), text(size.get("name")), is_available(size.get("stock"))
             )
-            for size in _dicts(product.get("items"))
+            for size in objs(product.get("items"))
         ),
         quantity_minimum=_positive(product.get("itemQuantityMinimum")),
         quantity_multiple_of=_positive(product.get("itemQuantityMultipleOf")),
@@ -156,9 +157,9 @@ def _line(item: Mapping[str, Any], ctx: ShopperContext) -> CartLine:
 
 def _voucher(voucher: Mapping[str, Any]) -> Voucher:
     return Voucher(
-        code=_str(voucher.get("voucher")),
-        description=_str(voucher.get("description")),
-        price_off=_str(voucher.get("priceOff")),
+        code=text(voucher.get("voucher")),
+        description=text(voucher.get("description")),
+        price_off=text(voucher.get("priceOff")),
     )
 
 
@@ -174,15 +175,3 @@ def _money(totals: Mapping[str, Any], key: str) -> str | None:
 
 def _positive(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(value: Any) -> Sequence[dict[str, Any]]:
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []

@@ -44,6 +44,7 @@ from centra.errors import (
     CentraUnavailable,
     CentraValidationError,
 )
+from centra.readers import obj, text
 
 logger = logging.getLogger(__name__)
 
@@ -142,14 +143,6 @@ def _decimal(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _items(product: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for item in product.get("items") or [] if isinstance(item, dict)]
 
@@ -160,13 +153,13 @@ def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCar
     on_sale = priced and product.get("showAsOnSale") is True
     return ProductCard(
         id=int(product.get("product") or 0),
-        uri=_str(product.get("uri")),
-        url=ctx.url(product_path(product.get("categoryUri") or None, _str(product.get("uri")))),
-        name=_str(product.get("name")) or _str(product.get("uri")),
-        brand_name=_str(product.get("brandName")),
+        uri=text(product.get("uri")),
+        url=ctx.url(product_path(product.get("categoryUri") or None, text(product.get("uri")))),
+        name=text(product.get("name")) or text(product.get("uri")),
+        brand_name=text(product.get("brandName")),
         image_url=first_image(product.get("media")),
-        price_text=_str(product.get("price")) if priced else None,
-        price_before_discount_text=_str(product.get("priceBeforeDiscount")) if on_sale else None,
+        price_text=text(product.get("price")) if priced else None,
+        price_before_discount_text=text(product.get("priceBeforeDiscount")) if on_sale else None,
         discount_percent=int(product.get("discountPercent") or 0) if priced else 0,
         on_sale=on_sale,
         new=priced and product.get("showAsNew") is True,
@@ -178,10 +171,10 @@ def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCar
 
 def _size(item: dict[str, Any]) -> SizeOption:
     return SizeOption.of(
-        _str(item.get("item")),
-        _str(item.get("name")),
-        _str(item.get("sku")),
-        _str(item.get("ean")),
+        text(item.get("item")),
+        text(item.get("name")),
+        text(item.get("sku")),
+        text(item.get("ean")),
         item.get("stock"),
     )
 
@@ -202,7 +195,7 @@ def _names(value: Any) -> list[str]:
 
 def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductDetail:
     card = card_from_centra(product, ctx)
-    category_uri = _str(product.get("categoryUri"))
+    category_uri = text(product.get("categoryUri"))
     names = _names(product.get("categoryName"))
     crumbs = _crumbs(ctx, names, category_uri)
     category = None
@@ -220,7 +213,7 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
             )
     relations = [r for r in product.get("relatedProducts") or [] if isinstance(r, dict)]
     full = [r for r in relations if r.get("uri")]  # only full objects make a card
-    media = _dict(product.get("media"))
+    media = obj(product.get("media"))
     sizes = tuple(_size(item) for item in _items(product))
     gallery = tuple(
         GalleryImage(url, url, url, card.name)
@@ -229,16 +222,16 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
     )
     return ProductDetail(
         card=card,
-        sku=_str(product.get("sku")),
-        product_sku=_str(product.get("productSku")),
-        variant_name=_str(product.get("variantName")),
-        excerpt=_str(product.get("excerpt")),
-        excerpt_html=_str(product.get("excerptHtml")),
-        description=_str(product.get("description")),
-        description_html=_str(product.get("descriptionHtml")),
-        meta_title=_str(product.get("metaTitle")) or card.name,
-        meta_description=_str(product.get("metaDescription")) or _str(product.get("excerpt")),
-        meta_keywords=_str(product.get("metaKeywords")),
+        sku=text(product.get("sku")),
+        product_sku=text(product.get("productSku")),
+        variant_name=text(product.get("variantName")),
+        excerpt=text(product.get("excerpt")),
+        excerpt_html=text(product.get("excerptHtml")),
+        description=text(product.get("description")),
+        description_html=text(product.get("descriptionHtml")),
+        meta_title=text(product.get("metaTitle")) or card.name,
+        meta_description=text(product.get("metaDescription")) or text(product.get("excerpt")),
+        meta_keywords=text(product.get("metaKeywords")),
         gallery=gallery,
         sizes=sizes,
         variants=tuple(card_from_centra(r, ctx) for r in full if r.get("relation") == "variant"),
@@ -254,8 +247,8 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
 
 
 def category_from_centra(answer: dict[str, Any], ctx: ShopperContext) -> CategoryPage:
-    data = _dict(answer.get("category"))
-    uri = _str(data.get("uri"))
+    data = obj(answer.get("category"))
+    uri = text(data.get("uri"))
     names = _names(data.get("name")) or [uri.rsplit("/", 1)[-1]]
     index = category_index(ctx)
     local = index.by_id.get(index.by_uri.get(uri, -1))
@@ -266,9 +259,9 @@ def category_from_centra(answer: dict[str, Any], ctx: ShopperContext) -> Categor
         url=ctx.url("/" + uri),
         name=names[-1],
         name_path=tuple(names),
-        meta_title=_str(data.get("metaTitle")),
-        meta_description=_str(data.get("metaDescription")),
-        meta_keywords=_str(data.get("metaKeywords")),
+        meta_title=text(data.get("metaTitle")),
+        meta_description=text(data.get("metaDescription")),
+        meta_keywords=text(data.get("metaKeywords")),
         parent=None,
         children=local.children if local else (),
         breadcrumbs=tuple(_crumbs(ctx, names, uri)),
