@@ -527,6 +527,30 @@ def test_two_first_hits_of_the_return_page_at_once_make_one_order(
     assert centra_sandbox.request_counts["POST payment-result"] == 1
 
 
+def test_centra_unreachable_as_the_form_posts_back_the_page_looks_again_and_finds_the_order(
+    page: Page, live_server, centra_sandbox: Sandbox
+) -> None:
+    [item] = buyable_items(1)
+    add_to_cart(page, live_server.url, item)
+    page.goto(live_server.url + "/checkout/")
+    fill_checkout(page, "sandbox-form")
+    # The provider approved and posts back, but Centra does not answer that once.
+    centra_sandbox.faults.errors.append(
+        {"route": "POST payment-result", "status": 503, "remaining": 1}
+    )
+
+    pay(page)
+
+    expect(page.locator("h1")).to_have_text("Confirming your payment…")
+    assert orders(centra_sandbox) == 0
+    # The page looks again by itself (a refresh, a GET) and must still carry what was posted.
+    page.wait_for_url(re.compile(f"{RECEIPT.pattern}|{FAILED.pattern}"))
+    assert RECEIPT.search(page.url), page.locator("main").inner_text()
+    expect_receipt(page, centra_sandbox)
+    assert orders(centra_sandbox) == 1
+    assert centra_sandbox.request_counts["POST payment-result"] == 2
+
+
 # -- without JavaScript ---------------------------------------------------------------------------
 
 
