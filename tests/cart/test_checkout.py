@@ -3,6 +3,7 @@ as Centra (its hosted payment page is served under /sandbox/ by the storefront i
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -422,6 +423,26 @@ def test_two_concurrent_hits_of_the_return_page_call_centra_once(client, centra_
     assert answers == [200]  # "confirming your payment", not a second order
     assert first["Location"].startswith("/checkout/receipt/")
     assert centra_sandbox.request_counts[RESULT] == 1
+    assert orders(centra_sandbox) == 1
+
+
+def test_a_posted_return_keeps_its_fields_for_the_look_again_after_centra_did_not_answer(
+    client, centra_sandbox
+) -> None:
+    with_a_cart(client)
+    pay(client, "sandbox-form")
+    form_html = PaymentAttempt.objects.get().action["formHtml"]
+    action = re.search(r'<form[^>]*action="([^"]+)"', form_html)[1]
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form_html))
+    centra_sandbox.faults.errors.append({"route": RESULT, "status": 503, "remaining": 1})
+
+    waiting = client.post(local(html.unescape(action)), fields)
+
+    assert waiting.status_code == 503
+    again = html.unescape(re.search(r'content="2;url=([^"]+)"', waiting.content.decode())[1])
+    assert f"signature={fields['signature']}" in again
+    receipt = client.get(again, follow=True)
+    assert "Thank you for your order" in receipt.content.decode()
     assert orders(centra_sandbox) == 1
 
 
