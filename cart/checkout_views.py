@@ -333,25 +333,11 @@ def _pending(request: HttpRequest, attempt: PaymentAttempt, status: int = 200) -
     shop = _shop(request)
     context = {
         "meta": page_meta(shop, title=_("Confirming your payment"), robots="noindex, nofollow"),
-        "again_url": _again_url(request),
+        "again_url": request.get_full_path(),
     }
     response = render_page(shop, "cart/payment_pending.html", context, status=status)
     response["Retry-After"] = "2"
     return response
-
-
-def _again_url(request: HttpRequest) -> str:
-    """This page again, as the GET its refresh makes. What a provider POSTed (the form
-    method's signed fields) goes along in the query, as the redirect method's does: otherwise
-    looking again after Centra did not answer would send ``payment-result`` nothing to check,
-    and an approved payment would end as failed. Posted fields come last, so they win."""
-    if request.method != "POST" or not request.POST:
-        return request.get_full_path()
-    query = request.GET.copy()
-    for name, values in request.POST.lists():
-        for value in values:
-            query.appendlist(name, value)
-    return f"{request.path}?{query.urlencode()}"
 
 
 def _own_attempt(request: ShopRequest, attempt_id: UUID) -> PaymentAttempt:

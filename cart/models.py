@@ -34,6 +34,9 @@ class PaymentAttempt(models.Model):
     # The last payment action Centra answered that a page of ours renders: a "form" (formHtml)
     # or a "javascript" step (code, formFields).
     action = models.JSONField(default=dict, blank=True)
+    # What the provider sent the return page, kept until Centra answered payment-result: when
+    # Centra could not be reached, the next hit (a refresh, a plain GET) sends it again.
+    return_params = models.JSONField(default=dict, blank=True)
     # Centra's order as payment-result (or a direct success) answered it: the receipt shows it.
     order = models.JSONField(default=dict, blank=True)
     # What the shopper is told on the failed page (Centra's messages, or ours).

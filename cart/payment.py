@@ -229,8 +229,11 @@ def finish(
     attempt: PaymentAttempt, params: dict[str, Any], client: CentraClient | None = None
 ) -> Outcome:
     """The return page: ``POST payment-result`` with what it received, once."""
+    # A hit after Centra missed one (a refresh is a GET: a posted form's fields are not in
+    # it) still sends everything the provider sent.
+    params = {**attempt.return_params, **params}
     claimed = PaymentAttempt.objects.filter(pk=attempt.pk, status=Status.STARTED).update(
-        status=Status.PROCESSING
+        status=Status.PROCESSING, return_params=params
     )
     if not claimed:
         attempt.refresh_from_db()
@@ -275,7 +278,7 @@ def complete(attempt: PaymentAttempt, order: dict[str, Any], location: Any = Non
     number = str(order.get("order") or "")[:64]
     with transaction.atomic():
         PaymentAttempt.objects.filter(pk=attempt.pk).update(
-            status=Status.COMPLETED, order=order, order_number=number, action={}
+            status=Status.COMPLETED, order=order, order_number=number, action={}, return_params={}
         )
         record_completed_order(order, location=location if isinstance(location, dict) else None)
     attempt.status, attempt.order, attempt.order_number = Status.COMPLETED, order, number
@@ -305,7 +308,9 @@ def _token_for_payment(browser: BrowserState) -> str:
 
 def _fail(attempt: PaymentAttempt, message: str) -> Outcome:
     message = message or _("The payment was not accepted.")
-    PaymentAttempt.objects.filter(pk=attempt.pk).update(status=Status.FAILED, error=message)
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(
+        status=Status.FAILED, error=message, return_params={}
+    )
     attempt.status, attempt.error = Status.FAILED, message
     return Outcome(FAILED, attempt, messages=(message,))
 
