@@ -199,6 +199,7 @@ class ProductParts:
     meta: PageMeta
     head: SafeString  # the <head> tags of ``meta``
     main: SafeString  # breadcrumbs, gallery, name, price, sizes
+    buy: SafeString  # the buying form's fields (the page wraps them in the live <form>)
     more: SafeString  # description, variants, related
 
 
@@ -207,7 +208,9 @@ def render_product(
 ) -> HttpResponse:
     context: dict[str, Any] = {"product": detail, "card": detail.card, **flags}
     parts = _product_parts(request, detail, cacheable, context)
-    context.update(meta=parts.meta, head=parts.head, main=parts.main, more=parts.more)
+    context.update(
+        meta=parts.meta, head=parts.head, main=parts.main, buy=parts.buy, more=parts.more
+    )
     return render_page(request, "shop/product.html", context)
 
 
@@ -238,6 +241,7 @@ def _product_parts(
             meta=meta,
             head=draw_head(meta),
             main=draw(request, "shop/parts/product_main.html", context),
+            buy=draw(request, "cart/add_to_cart.html", context),
             more=draw(request, "shop/parts/product_more.html", context),
         )
 

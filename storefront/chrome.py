@@ -21,7 +21,9 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from catalog.categories import category_tree
 from catalog.reference import get_reference, memoized
@@ -153,6 +155,22 @@ class CartLink:
 
     def __bool__(self) -> bool:
         return bool(self.url)
+
+    @property
+    def html(self) -> SafeString:
+        """The header's link, in Python rather than a template: it is on every page view and
+        the template engine's plural translation cost a tenth of a cached page's time."""
+        if not self.url:
+            return SafeString("")
+        items = ngettext("%(count)d item", "%(count)d items", self.count) % {"count": self.count}
+        return format_html(
+            '<a class="cart-link" href="{}">{} <span class="cart-count" data-cart-count '
+            'aria-label="{}">{}</span></a>',
+            self.url,
+            gettext("Cart"),
+            items,
+            self.count,
+        )
 
 
 def cart_link(request: ShopRequest) -> CartLink:
