@@ -16,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from catalog.models import Item
 from centra_sandbox import Sandbox
-from tests.cart.helpers import product_url
+from tests.cart.helpers import buyable_items, product_url
 
 
 class OneAtATime:
@@ -159,6 +159,16 @@ def fill_checkout(page: Page, method: str, *, delivery: str = "standard", js: bo
     expect(page.locator('[name="address.address1"]')).to_have_value(ADDRESS["address1"])
     page.locator(f"#payment-{method}").check()
     page.get_by_label("I accept the terms and conditions").check()
+
+
+def at_checkout(page: Page, base_url: str, method: str) -> str:
+    """A shopper with one item in the cart, on the filled-in checkout, ``method`` chosen; the
+    product's name."""
+    [item] = buyable_items(1)
+    name = add_to_cart(page, base_url, item)
+    page.goto(base_url + "/checkout/")
+    fill_checkout(page, method)
+    return name
 
 
 def pay(page: Page) -> None:

@@ -33,6 +33,7 @@ from tests.e2e.shopper import (
     Tap,
     add_to_cart,
     approve,
+    at_checkout,
     fill_checkout,
     grand_total,
     money,
@@ -148,10 +149,7 @@ def test_redirect_approved_from_the_product_page_to_the_receipt(
 def test_a_declined_payment_keeps_the_cart_and_paying_again_succeeds(
     page: Page, live_server, centra_sandbox: Sandbox
 ) -> None:
-    [item] = buyable_items(1)
-    name = add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-redirect")
+    name = at_checkout(page, live_server.url, "sandbox-redirect")
     pay(page)
     page.wait_for_url(HOSTED)
 
@@ -185,10 +183,7 @@ def test_the_form_method_submits_itself_under_its_content_security_policy(
     page: Page, live_server, centra_sandbox: Sandbox
 ) -> None:
     csp = CspWatch(page)
-    [item] = buyable_items(1)
-    add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-form")
+    at_checkout(page, live_server.url, "sandbox-form")
 
     returns: list[str] = []
     page.on(
@@ -217,10 +212,7 @@ def test_the_form_method_submits_itself_under_its_content_security_policy(
 def test_the_direct_method_goes_to_the_receipt_at_once_even_when_pay_is_pressed_twice(
     page: Page, live_server, centra_sandbox: Sandbox
 ) -> None:
-    [item] = buyable_items(1)
-    add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-direct")
+    at_checkout(page, live_server.url, "sandbox-direct")
     button = page.get_by_role("button", name=re.compile(r"^Pay "))
     payments: list[str] = []
     page.on(
@@ -255,10 +247,7 @@ def test_the_widget_pays_through_its_3d_secure_dialog(
     page: Page, live_server, centra_sandbox: Sandbox
 ) -> None:
     csp = CspWatch(page)
-    [item] = buyable_items(1)
-    add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-widget")
+    at_checkout(page, live_server.url, "sandbox-widget")
     total = grand_total(page)
 
     pay(page)
@@ -294,10 +283,7 @@ def test_the_widget_pays_through_its_3d_secure_dialog(
 def test_a_declined_widget_card_ends_on_the_failed_page_without_an_order(
     page: Page, live_server, centra_sandbox: Sandbox
 ) -> None:
-    [item] = buyable_items(1)
-    add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-widget")
+    at_checkout(page, live_server.url, "sandbox-widget")
     pay(page)
     page.wait_for_url(PAYMENT_PAGE)
     widget = page.locator(".sandbox-widget")
@@ -418,10 +404,7 @@ def test_a_country_change_drops_an_item_not_sold_there_and_says_so(page: Page, l
 def test_the_return_page_reloaded_and_sent_twice_at_once_shows_one_receipt(
     page: Page, live_server, centra_sandbox: Sandbox
 ) -> None:
-    [item] = buyable_items(1)
-    add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-redirect")
+    at_checkout(page, live_server.url, "sandbox-redirect")
     pay(page)
     page.wait_for_url(HOSTED)
     landed = approve(page)
@@ -484,10 +467,7 @@ def first_hit_held_until_another_is_answered(
 def test_two_first_hits_of_the_return_page_at_once_make_one_order(
     page: Page, live_server, centra_sandbox: Sandbox, server: OneAtATime
 ) -> None:
-    [item] = buyable_items(1)
-    add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-redirect")
+    at_checkout(page, live_server.url, "sandbox-redirect")
     pay(page)
     page.wait_for_url(HOSTED)
     # Approve, but keep the browser from following the way back: the test takes the URL.
@@ -530,10 +510,7 @@ def test_two_first_hits_of_the_return_page_at_once_make_one_order(
 def test_centra_unreachable_as_the_form_posts_back_the_page_looks_again_and_finds_the_order(
     page: Page, live_server, centra_sandbox: Sandbox
 ) -> None:
-    [item] = buyable_items(1)
-    add_to_cart(page, live_server.url, item)
-    page.goto(live_server.url + "/checkout/")
-    fill_checkout(page, "sandbox-form")
+    at_checkout(page, live_server.url, "sandbox-form")
     # The provider approved and posts back, but Centra does not answer that once.
     centra_sandbox.faults.errors.append(
         {"route": "POST payment-result", "status": 503, "remaining": 1}
