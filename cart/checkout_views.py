@@ -122,7 +122,7 @@ def payment_page(request: ShopRequest, attempt_id: UUID) -> HttpResponse:
     policy that lets exactly that markup and code run."""
     attempt = _own_attempt(request, attempt_id)
     if attempt.status != PaymentAttempt.Status.STARTED or not attempt.action:
-        return _follow(request, payment._settled(attempt))
+        return _follow(request, payment.settled(attempt))
     action = attempt.action
     html = action.get("formHtml", "") if action.get("action") == "form" else ""
     code = action.get("code", "") if action.get("action") == "javascript" else ""
@@ -214,7 +214,7 @@ def receipt(request: ShopRequest, attempt_id: UUID) -> HttpResponse:
     """The order, for the browser that paid for it only: anyone else gets a 404."""
     attempt = _own_attempt(request, attempt_id)
     if attempt.status != PaymentAttempt.Status.COMPLETED:
-        return _follow(request, payment._settled(attempt))
+        return _follow(request, payment.settled(attempt))
     centra = CentraSession(request.browser)
     if centra.token == attempt.token:
         centra.forget_selection()  # the selection is an order now: the next cart is new

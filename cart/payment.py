@@ -159,7 +159,7 @@ def continue_widget(
     (the first ``POST payment`` stored them)."""
     client = client or get_client()
     if attempt.status != Status.STARTED:
-        return _settled(attempt)
+        return settled(attempt)
     selection = selection_api.get_selection(client, attempt.token).data.get("selection") or {}
     body: dict[str, Any] = {
         "paymentMethod": attempt.payment_method,
@@ -237,7 +237,7 @@ def finish(
     )
     if not claimed:
         attempt.refresh_from_db()
-        return _settled(attempt)
+        return settled(attempt)
     client = client or get_client()
     try:
         response = selection_api.payment_result(client, attempt.token, params)
@@ -269,7 +269,7 @@ def fail_from_provider(attempt: PaymentAttempt) -> Outcome:
         attempt.refresh_from_db()
         return Outcome(FAILED, attempt, messages=(attempt.error,))
     attempt.refresh_from_db()
-    return _settled(attempt)
+    return settled(attempt)
 
 
 def complete(attempt: PaymentAttempt, order: dict[str, Any], location: Any = None) -> None:
@@ -284,7 +284,8 @@ def complete(attempt: PaymentAttempt, order: dict[str, Any], location: Any = Non
     attempt.status, attempt.order, attempt.order_number = Status.COMPLETED, order, number
 
 
-def _settled(attempt: PaymentAttempt) -> Outcome:
+def settled(attempt: PaymentAttempt) -> Outcome:
+    """Where a payment that is no longer waiting for its provider leads."""
     if attempt.status == Status.COMPLETED:
         return Outcome(RECEIPT, attempt)
     if attempt.status == Status.FAILED:
