@@ -64,4 +64,7 @@ class FriendlyErrorsMiddleware:
             request.path,
             exc_info=(type(exception), exception, exception.__traceback__),
         )
-        return server_error(request)
+        response = server_error(request)
+        # Logged just above, with the traceback: Django need not log it again without one.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response

@@ -56,7 +56,8 @@ def test_browse_filter_open_a_product_and_switch_country_and_language(page, live
     price = page.locator(".product-info .price-now").inner_text()
     assert price.startswith("€"), price
     assert page.locator("html").get_attribute("lang") == "de"
-    breadcrumbs = page.get_by_role("navigation", name="Breadcrumb")
+    # The interface is German too, down to the breadcrumbs' label.
+    breadcrumbs = page.get_by_role("navigation", name="Brotkrümelnavigation")
     assert (
         breadcrumbs.get_by_role("link", name="Schuhe").get_attribute("href") == "/de/womens/shoes"
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from catalog.models import Product
 from catalog.reference import invalidate
 from catalog.sync import full_sync
 from tests.cart.helpers import buyable_items, product_url
@@ -163,11 +164,22 @@ def test_footer_links_to_cms_pages_and_switches_country(
         context.close()
 
 
+def shoot(page: Page, name: str) -> None:
+    """A full-page screenshot with every image in it (lazy ones too, as a shopper scrolling
+    would see them)."""
+    page.evaluate(
+        "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
+    )
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
 def test_screenshots_of_every_page_type(browser, live_server, synced_catalog) -> None:
     """Saves <page>-<size>.png for people to look at; asserts only that each page answered."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     [item] = buyable_items(1)
-    no_image = "/search?q=zzzz-no-such-product"
+    # A product without images, to show the placeholder in its place.
+    Product.objects.filter(uri="relaxed-blazer-brown").update(media={})
     pages = {
         "home": "/",
         "category": "/womens",
@@ -175,7 +187,9 @@ def test_screenshots_of_every_page_type(browser, live_server, synced_catalog) ->
         "product": product_url(item),
         "cms": "/about",
         "search": "/search?q=shoe",
-        "search-nothing": no_image,
+        "search-nothing": "/search?q=zzzz-no-such-product",
+        "product-without-image": "/womens/jackets/relaxed-blazer-brown",
+        "category-with-a-product-without-image": "/womens/jackets",
         "404": "/no/such/page",
         "home-de": "/de/",
         "category-sv": "/sv/womens/shoes",
@@ -188,7 +202,7 @@ def test_screenshots_of_every_page_type(browser, live_server, synced_catalog) ->
                 response = page.goto(live_server.url + path)
                 assert response is not None, (name, path)
                 assert response.status == (404 if name == "404" else 200), (name, path)
-                page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
+                shoot(page, f"{name}-{size}")
             if size == "phone":
                 page.goto(live_server.url + "/womens")
                 page.locator(".filters-toggle").click()
@@ -201,14 +215,14 @@ def test_screenshots_of_every_page_type(browser, live_server, synced_catalog) ->
             page.get_by_role("button", name="Add to cart").click()
             expect(page.locator("[data-cart-count]")).to_have_text("1")
             page.goto(live_server.url + "/cart/")
-            page.screenshot(path=SCREENSHOTS / f"cart-{size}.png", full_page=True)
+            shoot(page, f"cart-{size}")
             page.goto(live_server.url + "/checkout/")
             fill_checkout(page, "sandbox-direct")
-            page.screenshot(path=SCREENSHOTS / f"checkout-{size}.png", full_page=True)
+            shoot(page, f"checkout-{size}")
             with page.expect_navigation():
                 page.get_by_role("button", name=re.compile(r"^Pay ")).click()
             expect(page.locator("h1")).to_have_text("Thank you for your order")
-            page.screenshot(path=SCREENSHOTS / f"receipt-{size}.png", full_page=True)
+            shoot(page, f"receipt-{size}")
         finally:
             context.close()
     assert len(list(SCREENSHOTS.glob("*-phone.png"))) >= len(pages) + 3
