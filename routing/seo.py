@@ -8,10 +8,10 @@ The same builders serve products from the local catalog and products read live f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any, Final
 
 from catalog.context import ShopperContext
+from catalog.money import amount_number
 from catalog.selectors import ProductDetail
 from catalog.stock import StockState
 
@@ -50,19 +50,11 @@ def product_jsonld(
         data["offers"] = {
             "@type": "Offer",
             "url": absolute(card.url),
-            "price": _amount_text(detail.price, ctx.currency_format),
+            "price": amount_number(detail.price, ctx.currency_format),
             "priceCurrency": ctx.currency,
             "availability": availability(size.stock_state for size in detail.sizes),
         }
     return data
-
-
-def _amount_text(amount: Decimal, currency_format: dict[str, Any]) -> str:
-    try:
-        digits = int(currency_format.get("decimalDigits", 2))
-    except (TypeError, ValueError):
-        digits = 2
-    return f"{amount:.{digits}f}"
 
 
 def breadcrumb_jsonld(crumbs: Iterable[Any], absolute: Callable[[str], str]) -> dict[str, Any]:

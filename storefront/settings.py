@@ -165,6 +165,9 @@ CATALOG_REFERENCE_CACHE_SECONDS = env.int("CATALOG_REFERENCE_CACHE_SECONDS", def
 
 # Products per category and search page.
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=48)
+# Hide products without a price in the shopper's pricelist from listings, search and the home
+# page's rows (by default they are listed, as Centra lists them, marked as not sold here).
+CATALOG_HIDE_UNPRICED = env.bool("CATALOG_HIDE_UNPRICED", default=False)
 # Seconds a rendered catalog page may be served from the cache; a sync's change announcement
 # invalidates it sooner.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
