@@ -179,6 +179,12 @@ CENTRA_DOWN_SECONDS = env.int("CENTRA_DOWN_SECONDS", default=15)
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=3600)
 # URLs per sitemap file before the sitemap becomes an index.
 SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=10000)
+# The CMS pages the sitemap lists (their URIs in Centra): Centra has no call that lists them.
+SITEMAP_CMS_PAGES = tuple(
+    uri.strip().strip("/")
+    for uri in env.list("SITEMAP_CMS_PAGES", default=["about", "customer-service/shipping"])
+    if uri.strip().strip("/")
+)
 
 # -- Centra -----------------------------------------------------------------------------------
 

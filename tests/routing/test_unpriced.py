@@ -67,9 +67,7 @@ def test_unpriced_products_stay_listed_by_default(client) -> None:
     assert 115 in card_ids(client.get("/search?q=loafer"))
 
 
-def test_hide_setting_removes_unpriced_products_from_listings_and_search(
-    client, settings
-) -> None:
+def test_hide_setting_removes_unpriced_products_from_listings_and_search(client, settings) -> None:
     settings.CATALOG_HIDE_UNPRICED = True
     _unprice(115)
     category = client.get(SHOES)
@@ -82,9 +80,7 @@ def test_hide_setting_removes_unpriced_products_from_listings_and_search(
     assert "Add to cart" not in page.content.decode()
 
 
-def test_home_rows_show_only_products_priced_in_the_shoppers_pricelist(
-    client, settings
-) -> None:
+def test_home_rows_show_only_products_priced_in_the_shoppers_pricelist(client, settings) -> None:
     # "New" and "on sale" are flags of a product's price in a pricelist (Centra's showAsNew and
     # showAsOnSale), so an unpriced product is in neither row, with or without the setting.
     shown = _home_ids(client)
