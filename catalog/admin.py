@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -140,17 +140,19 @@ class ReadOnlyInline(admin.TabularInline):
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
     # One short line per run; everything else is on the run's own page.
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("css/admin-catalog.css",)}
+
     list_display = (
-        "id",
+        "run_display",
         "status_display",
-        "kind_display",
         "started_display",
         "duration_display",
         "products_display",
         "calls",
         "error_display",
     )
-    list_display_links = ("id", "status_display")
+    list_display_links = ("run_display", "status_display")
     list_filter = ("kind", "trigger", "status")
     date_hierarchy = "started_at"
     fields = (
@@ -173,13 +175,13 @@ class SyncRunAdmin(ReadOnlyAdmin):
     def status_display(self, run: SyncRun) -> str:
         return format_html('<span class="run-status run-{}">{}</span>', run.status, run.status)
 
-    @admin.display(description="kind", ordering="kind")
-    def kind_display(self, run: SyncRun) -> str:
-        return f"{run.kind} · {run.trigger}"
+    @admin.display(description="run", ordering="id")
+    def run_display(self, run: SyncRun) -> str:
+        return format_html('#{} <span title="{}">{}</span>', run.pk, run.trigger, run.kind)
 
     @admin.display(description="started", ordering="started_at")
     def started_display(self, run: SyncRun) -> str:
-        return localtime(run.started_at).strftime("%Y-%m-%d %H:%M:%S")
+        return localtime(run.started_at).strftime("%Y-%m-%d %H:%M")
 
     @admin.display(description="duration")
     def duration_display(self, run: SyncRun) -> str:
@@ -188,7 +190,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
             return "running" if run.status == SyncRun.Status.RUNNING else "-"
         return f"{seconds:.1f} s"
 
-    @admin.display(description="products +new ~changed -removed")
+    @admin.display(description="products")
     def products_display(self, run: SyncRun) -> str:
         numbers = change_counts(run.counts)
         if numbers is None:
@@ -415,6 +417,10 @@ class ProductAdmin(ReadOnlyAdmin):
         "view_link",
     )
     list_display_links = ("thumbnail", "name")
+
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("css/admin-catalog.css",)}
+
     list_select_related = ("category",)
     list_filter = ("brand", "collection")
     list_per_page = 50
@@ -469,11 +475,13 @@ class ProductAdmin(ReadOnlyAdmin):
             '<img src="{}" alt="" width="32" height="40" loading="lazy" class="thumb">', url
         )
 
-    @admin.display(description="name (default language)", ordering="default_name")
+    # Column titles stay short: the list has to fit beside the admin's navigation and filters.
+    @admin.display(description="name", ordering="default_name")
     def name(self, product: Product) -> str:
+        """In the default language."""
         return getattr(product, "default_name", None) or product.uri
 
-    @admin.display(description="price (default pricelist)", ordering="default_price")
+    @admin.display(description="price", ordering="default_price")
     def price_display(self, product: Product) -> str:
         amount = getattr(product, "default_price", None)
         if amount is None:
@@ -481,7 +489,7 @@ class ProductAdmin(ReadOnlyAdmin):
         currency_format = getattr(product, "default_currency_format", None) or {}
         return price_text(getattr(product, "default_price_text", ""), amount, currency_format)
 
-    @admin.display(description="sizes in stock", ordering="sizes_available")
+    @admin.display(description="in stock", ordering="sizes_available")
     def stock_display(self, product: Product) -> str:
         total = getattr(product, "size_count", 0) or 0
         available = getattr(product, "sizes_available", 0) or 0

@@ -177,11 +177,13 @@ def test_runs_are_listed_with_counts_calls_duration_and_error(admin_client: Clie
 
     text = admin_client.get(SYNCRUNS).content.decode()
 
-    row = text.split(f'<th class="field-id"><a href="/admin/catalog/syncrun/{run.pk}/change/">')[1]
+    row = text.split(
+        f'<th class="field-run_display"><a href="/admin/catalog/syncrun/{run.pk}/change/">'
+    )[1]
     row = row.split("</tr>")[0]
     assert '<span class="run-status run-failed">failed</span>' in row
-    assert '<td class="field-kind_display">full · command</td>' in row
-    assert f'<td class="field-started_display">{run.started_at:%Y-%m-%d %H:%M:%S}</td>' in row
+    assert f'#{run.pk} <span title="command">full</span>' in row
+    assert f'<td class="field-started_display">{run.started_at:%Y-%m-%d %H:%M}</td>' in row
     assert '<td class="field-products_display">+5 ~3 -1</td>' in row
     assert '<td class="field-calls">12</td>' in row
     assert '<td class="field-duration_display">42.0 s</td>' in row
