@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog.models import Category
 from tests.routing.helpers import LANGUAGES, in_market
@@ -171,3 +173,19 @@ def test_sitemap_costs_two_queries_and_no_centra_call(
     with django_assert_num_queries(2):  # categories, products
         assert client.get("/sitemap.xml").status_code == 200
     assert centra_sandbox.request_counts["*"] == 0
+
+
+@given(
+    section=st.from_regex(r"[-a-zA-Z0-9_]{1,20}", fullmatch=True),
+    page=st.text(max_size=12),
+)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_any_section_and_page_answer_without_a_500(client, section: str, page: str) -> None:
+    response = client.get(f"/sitemap-{section}.xml", {"p": page})
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert section in {"home", "categories", "products", "pages"}
