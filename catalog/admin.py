@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from catalog import webhooks
@@ -470,7 +471,7 @@ class ProductAdmin(ReadOnlyAdmin):
     def thumbnail(self, product: Product) -> str:
         url = first_image(product.media, "thumb") or first_image(product.media)
         if not url:
-            return format_html('<span class="no-thumb" title="no image">-</span>')
+            return mark_safe('<span class="no-thumb" title="no image">-</span>')  # noqa: S308
         return format_html(
             '<img src="{}" alt="" width="32" height="40" loading="lazy" class="thumb">', url
         )

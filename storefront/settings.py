@@ -88,6 +88,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# django-environ hands a URL's ?key_prefix= on as "key_prefix", a name Django's caches ignore:
+# without this, shops (or test runs) sharing one Redis database would share every key.
+if "key_prefix" in CACHES["default"]:
+    CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix")
 _shared_cache = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
 # With a shared cache (Redis), sessions read from it and persist to the database; without one,
 # from the database alone, so every process sees the same session.
