@@ -471,7 +471,7 @@ class ProductAdmin(ReadOnlyAdmin):
     def thumbnail(self, product: Product) -> str:
         url = first_image(product.media, "thumb") or first_image(product.media)
         if not url:
-            return mark_safe('<span class="no-thumb" title="no image">-</span>')  # noqa: S308
+            return mark_safe('<span class="no-thumb" title="no image">-</span>')
         return format_html(
             '<img src="{}" alt="" width="32" height="40" loading="lazy" class="thumb">', url
         )
