@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from cart.selection import Cart, cart_from
 from cart.widgets import QuickSelect
 from catalog.context import ShopperContext
+from catalog.money import money_field
 from centra.readers import obj, objs, text
 
 ADDRESS: Final = "address"
@@ -95,6 +96,7 @@ def page_from(answer: Mapping[str, Any], ctx: ShopperContext) -> CheckoutPage:
     selection = obj(answer.get("selection"))
     location = obj(answer.get("location"))
     fields = obj(answer.get("paymentFields"))
+    money = obj(selection.get("currencyFormat")) or ctx.currency_format
     return CheckoutPage(
         cart=cart_from(answer, ctx),
         countries=tuple(
@@ -106,14 +108,16 @@ def page_from(answer: Mapping[str, Any], ctx: ShopperContext) -> CheckoutPage:
             for c in objs(answer.get("countries"))
         ),
         shipping_methods=tuple(
-            Method(text(m.get("shippingMethod")), text(m.get("name")), text(m.get("price")))
+            Method(
+                text(m.get("shippingMethod")), text(m.get("name")), money_field(m, "price", money)
+            )
             for m in objs(answer.get("shippingMethods"))
         ),
         payment_methods=tuple(
             Method(
                 text(m.get("paymentMethod")),
                 text(m.get("name")),
-                text(m.get("handlingCost")),
+                money_field(m, "handlingCost", money),
                 m.get("supportsInitiateOnly") is True,
             )
             for m in objs(answer.get("paymentMethods"))

@@ -1,8 +1,10 @@
 """Centra's selection (``docs/centra.md#selection``) as the cart and checkout pages show it.
 
 Plain frozen dataclasses built from the JSON of a selection answer: prices are Centra's own
-formatted strings (its pricelist decides how money reads), and everything a template prints is
-chosen here. Fields Centra leaves out or sends in another shape read as empty, never as an error.
+formatted strings (its pricelist decides how money reads; :mod:`catalog.money` formats the
+number by the selection's ``currencyFormat`` when a string is missing), and everything a
+template prints is chosen here. Fields Centra leaves out or sends in another shape read as
+empty, never as an error.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from catalog.cards import product_path
 from catalog.context import ShopperContext
+from catalog.money import money_field
 from catalog.stock import is_available
 from centra.readers import obj, objs, text
 
@@ -94,34 +97,38 @@ def cart_from(answer: Mapping[str, Any], ctx: ShopperContext) -> Cart:
     """The cart of a selection answer (or of an order: its lines and totals read the same)."""
     selection = obj(answer.get("selection") or answer.get("order"))
     discounts = obj(selection.get("discounts"))
+    money = obj(selection.get("currencyFormat")) or ctx.currency_format
     return Cart(
-        lines=tuple(_line(item, ctx) for item in objs(selection.get("items"))),
-        totals=totals_from(obj(selection.get("totals"))),
-        vouchers=tuple(_voucher(v) for v in objs(discounts.get("vouchers"))),
+        lines=tuple(_line(item, ctx, money) for item in objs(selection.get("items"))),
+        totals=totals_from(obj(selection.get("totals")), money),
+        vouchers=tuple(_voucher(v, money) for v in objs(discounts.get("vouchers"))),
         currency=text(selection.get("currency")),
         shipping_method_name=text(selection.get("shippingMethodName")),
         payment_method_name=text(selection.get("paymentMethodName")),
     )
 
 
-def totals_from(totals: Mapping[str, Any]) -> Totals:
+def totals_from(totals: Mapping[str, Any], money: Mapping[str, Any] | None = None) -> Totals:
+    """``money``: the selection's ``currencyFormat``."""
+    money = money or {}
     amount = totals.get("grandTotalPriceAsNumber")
     quantity = totals.get("totalQuantity")
+    tax_added = _money(totals, "taxAdded", money)
     return Totals(
-        items=text(totals.get("itemsTotalPrice")),
-        discount=_money(totals, "totalDiscountPrice"),
-        shipping=text(totals.get("shippingPrice")),
-        handling=_money(totals, "handlingCostPrice"),
-        tax_added=_money(totals, "taxAdded"),
-        tax_included=None if _money(totals, "taxAdded") else _money(totals, "grandTotalPriceTax"),
-        tax_deducted=_money(totals, "taxDeducted"),
-        grand_total=text(totals.get("grandTotalPrice")),
+        items=money_field(totals, "itemsTotalPrice", money),
+        discount=_money(totals, "totalDiscountPrice", money),
+        shipping=money_field(totals, "shippingPrice", money),
+        handling=_money(totals, "handlingCostPrice", money),
+        tax_added=tax_added,
+        tax_included=None if tax_added else _money(totals, "grandTotalPriceTax", money),
+        tax_deducted=_money(totals, "taxDeducted", money),
+        grand_total=money_field(totals, "grandTotalPrice", money),
         grand_total_amount=float(amount) if isinstance(amount, int | float) else 0.0,
         quantity=quantity if isinstance(quantity, int) else 0,
     )
 
 
-def _line(item: Mapping[str, Any], ctx: ShopperContext) -> CartLine:
+def _line(item: Mapping[str, Any], ctx: ShopperContext, money: Mapping[str, Any]) -> CartLine:
     product = obj(item.get("product"))
     media = obj(product.get("media"))
     images = [url for url in media.get("standard") or [] if isinstance(url, str)]
@@ -139,11 +146,11 @@ def _line(item: Mapping[str, Any], ctx: ShopperContext) -> CartLine:
             product_path(text(product.get("categoryUri")) or None, text(product.get("uri")))
         ),
         quantity=quantity if isinstance(quantity, int) else 0,
-        price_each=text(item.get("priceEach")),
+        price_each=money_field(item, "priceEach", money),
         price_each_before_discount=(
-            text(item.get("priceEachBeforeDiscount")) if discounted else None
+            money_field(item, "priceEachBeforeDiscount", money) if discounted else None
         ),
-        total=text(item.get("totalPrice")),
+        total=money_field(item, "totalPrice", money),
         sizes=tuple(
             SizeChoice(
                 text(size.get("item")), text(size.get("name")), is_available(size.get("stock"))
@@ -155,22 +162,22 @@ def _line(item: Mapping[str, Any], ctx: ShopperContext) -> CartLine:
     )
 
 
-def _voucher(voucher: Mapping[str, Any]) -> Voucher:
+def _voucher(voucher: Mapping[str, Any], money: Mapping[str, Any]) -> Voucher:
     return Voucher(
         code=text(voucher.get("voucher")),
         description=text(voucher.get("description")),
-        price_off=text(voucher.get("priceOff")),
+        price_off=money_field(voucher, "priceOff", money),
     )
 
 
-def _money(totals: Mapping[str, Any], key: str) -> str | None:
+def _money(totals: Mapping[str, Any], key: str, money: Mapping[str, Any]) -> str | None:
     """A total that Centra sends as ``false`` (or zero) when there is none."""
     text, number = totals.get(key), totals.get(f"{key}AsNumber")
-    if not isinstance(text, str) or not text or number is False:
+    if text is False or number is False:
         return None
     if isinstance(number, int | float) and not isinstance(number, bool) and number == 0:
         return None
-    return text
+    return money_field(totals, key, money) or None
 
 
 def _positive(value: Any) -> int:

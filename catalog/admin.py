@@ -7,21 +7,30 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.timesince import timesince
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from catalog import webhooks
+from catalog.cards import first_image, product_path
+from catalog.health import sync_status
 from catalog.models import (
     Brand,
     Category,
@@ -42,9 +51,14 @@ from catalog.models import (
     SyncRun,
     WebhookEvent,
 )
+from catalog.money import price_text
+from catalog.stock import AVAILABLE
 from catalog.tasks import full_sync_task
 
 log = logging.getLogger(__name__)
+
+# The admin index shows the catalog's health above the apps (catalog.health).
+admin.site.index_template = "admin/catalog/index.html"
 
 # Starting a sync creates a SyncRun, so the permission to "add" one is the permission to start it.
 RESYNC_PERMISSION = "catalog.add_syncrun"
@@ -52,56 +66,6 @@ REPROCESS_PERMISSION = "catalog.change_webhookevent"
 
 
 # -- sync status --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    last_full: SyncRun | None
-    running: SyncRun | None
-    # A full run that failed after the last successful one.
-    last_failure: SyncRun | None
-    stale_after: timedelta
-    now: datetime
-
-    @property
-    def age(self) -> timedelta | None:
-        if self.last_full is None or self.last_full.finished_at is None:
-            return None
-        return self.now - self.last_full.finished_at
-
-    @property
-    def is_stale(self) -> bool:
-        return self.age is None or self.age > self.stale_after
-
-    @property
-    def stale_after_minutes(self) -> int:
-        return int(self.stale_after.total_seconds() // 60)
-
-    @property
-    def age_text(self) -> str:
-        if self.last_full is None or self.last_full.finished_at is None:
-            return ""
-        return timesince(self.last_full.finished_at, self.now)
-
-
-def sync_status(now: datetime | None = None) -> SyncStatus:
-    """The last successful full sync, any full sync running now, and a failure since."""
-    full = SyncRun.objects.filter(kind=SyncRun.Kind.FULL)
-    last_full = (
-        full.filter(status=SyncRun.Status.SUCCEEDED, finished_at__isnull=False)
-        .order_by("-finished_at")
-        .first()
-    )
-    failures = full.filter(status=SyncRun.Status.FAILED)
-    if last_full is not None:
-        failures = failures.filter(started_at__gt=last_full.started_at)
-    return SyncStatus(
-        last_full=last_full,
-        running=full.filter(status=SyncRun.Status.RUNNING).order_by("-started_at").first(),
-        last_failure=failures.order_by("-started_at").first(),
-        stale_after=timedelta(minutes=settings.CATALOG_SYNC_STALE_MINUTES),
-        now=now or timezone.now(),
-    )
 
 
 def format_counts(counts: Any) -> str:
@@ -116,6 +80,15 @@ def format_counts(counts: Any) -> str:
         else:
             parts.append(f"{model} {value}")
     return ", ".join(parts)
+
+
+def change_counts(counts: Any, model: str = "product") -> tuple[int, int, int] | None:
+    """(created, updated, deleted) of ``model`` in a run's counts, or None when it has none."""
+    value = counts.get(model) if isinstance(counts, dict) else None
+    if not isinstance(value, dict):
+        return None
+    numbers = (value.get("created", 0), value.get("updated", 0), value.get("deleted", 0))
+    return tuple(n if isinstance(n, int) else 0 for n in numbers)  # type: ignore[return-value]
 
 
 def _pretty_json(value: Any) -> str:
@@ -167,17 +140,20 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
+    # One short line per run; everything else is on the run's own page.
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("css/admin-catalog.css",)}
+
     list_display = (
-        "id",
-        "kind",
-        "trigger",
-        "status",
-        "started_at",
+        "run_display",
+        "status_display",
+        "started_display",
         "duration_display",
-        "counts_display",
+        "products_display",
         "calls",
         "error_display",
     )
+    list_display_links = ("run_display", "status_display")
     list_filter = ("kind", "trigger", "status")
     date_hierarchy = "started_at"
     fields = (
@@ -189,29 +165,64 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "heartbeat_at",
         "duration_display",
         "calls",
-        "counts_pretty",
+        "counts_table",
         "product_ids",
         "error",
         "notes",
     )
     readonly_fields = fields
 
+    @admin.display(description="status", ordering="status")
+    def status_display(self, run: SyncRun) -> str:
+        return format_html('<span class="run-status run-{}">{}</span>', run.status, run.status)
+
+    @admin.display(description="run", ordering="id")
+    def run_display(self, run: SyncRun) -> str:
+        return format_html('#{} <span title="{}">{}</span>', run.pk, run.trigger, run.kind)
+
+    @admin.display(description="started", ordering="started_at")
+    def started_display(self, run: SyncRun) -> str:
+        return localtime(run.started_at).strftime("%Y-%m-%d %H:%M")
+
     @admin.display(description="duration")
     def duration_display(self, run: SyncRun) -> str:
         seconds = run.duration
-        return "running" if seconds is None else f"{seconds:.1f} s"
+        if seconds is None:
+            return "running" if run.status == SyncRun.Status.RUNNING else "-"
+        return f"{seconds:.1f} s"
 
-    @admin.display(description="counts")
-    def counts_display(self, run: SyncRun) -> str:
-        return format_counts(run.counts)
+    @admin.display(description="products")
+    def products_display(self, run: SyncRun) -> str:
+        numbers = change_counts(run.counts)
+        if numbers is None:
+            return "-"
+        created, updated, deleted = numbers
+        return f"+{created} ~{updated} -{deleted}"
 
-    @admin.display(description="counts")
-    def counts_pretty(self, run: SyncRun) -> str:
-        return _pretty_json(run.counts)
+    @admin.display(description="counts per table")
+    def counts_table(self, run: SyncRun) -> str:
+        counts = run.counts if isinstance(run.counts, dict) else {}
+        if not counts:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (model, *(change_counts(counts, model) or (value, "", "")))
+                for model, value in counts.items()
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>table</th><th>created</th><th>updated</th>"
+            "<th>deleted</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     @admin.display(description="error")
     def error_display(self, run: SyncRun) -> str:
-        return _shorten(run.error)
+        if not run.error:
+            return ""
+        return format_html('<span title="{}">{}</span>', run.error[:500], _shorten(run.error, 60))
 
     def get_urls(self) -> list:
         resync = path(
@@ -390,19 +401,30 @@ class RelatedProductInline(ReadOnlyInline):
 
 @admin.register(Product)
 class ProductAdmin(ReadOnlyAdmin):
+    """One line per product that fits a 1280 px screen: what it looks like, what it is called,
+    its SKU, what it costs in the default pricelist, how much of it can be bought, where it
+    is sold, and a link to its page in the shop. A constant number of queries per page: the
+    name, price, stock and publication are subqueries of the page's one query, the markets
+    one prefetch."""
+
     list_display = (
-        "id",
+        "thumbnail",
         "name",
-        "uri",
         "sku",
-        "brand",
-        "collection",
-        "category",
-        "modified_at",
-        "synced_at",
+        "price_display",
+        "stock_display",
+        "markets_display",
+        "published",
+        "view_link",
     )
-    list_select_related = ("brand", "collection", "category")
+    list_display_links = ("thumbnail", "name")
+
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("css/admin-catalog.css",)}
+
+    list_select_related = ("category",)
     list_filter = ("brand", "collection")
+    list_per_page = 50
     search_fields = ("=id", "uri", "sku", "texts__name")
     show_full_result_count = False
     exclude = ("categories",)
@@ -416,15 +438,96 @@ class ProductAdmin(ReadOnlyAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
-        # The name lives in ProductText; one subquery instead of one query per row.
+        # One subquery per column instead of one query per row.
         default_name = ProductText.objects.filter(
             product=OuterRef("pk"), language__is_default=True
         ).values("name")[:1]
-        return super().get_queryset(request).annotate(default_name=Subquery(default_name))
+        default_price = ProductPrice.objects.filter(
+            product=OuterRef("pk"), pricelist__is_default=True
+        )
+        sizes = Item.objects.filter(product=OuterRef("pk"))
+        available = [state.value for state in AVAILABLE]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                default_name=Subquery(default_name),
+                default_price=Subquery(default_price.values("price")[:1]),
+                default_price_text=Subquery(default_price.values("price_text")[:1]),
+                default_currency_format=Subquery(
+                    default_price.values("pricelist__currency_format")[:1],
+                    output_field=JSONField(),
+                ),
+                size_count=_count(sizes),
+                sizes_available=_count(sizes.filter(stock_state__in=available)),
+                is_published=Exists(ProductMarket.objects.filter(product=OuterRef("pk"))),
+            )
+            .prefetch_related(
+                Prefetch("market_links", ProductMarket.objects.select_related("market"))
+            )
+        )
 
-    @admin.display(description="name (default language)", ordering="default_name")
+    @admin.display(description="")
+    def thumbnail(self, product: Product) -> str:
+        url = first_image(product.media, "thumb") or first_image(product.media)
+        if not url:
+            return mark_safe('<span class="no-thumb" title="no image">-</span>')
+        return format_html(
+            '<img src="{}" alt="" width="32" height="40" loading="lazy" class="thumb">', url
+        )
+
+    # Column titles stay short: the list has to fit beside the admin's navigation and filters.
+    @admin.display(description="name", ordering="default_name")
     def name(self, product: Product) -> str:
-        return getattr(product, "default_name", None) or ""
+        """In the default language."""
+        return getattr(product, "default_name", None) or product.uri
+
+    @admin.display(description="price", ordering="default_price")
+    def price_display(self, product: Product) -> str:
+        amount = getattr(product, "default_price", None)
+        if amount is None:
+            return "-"
+        currency_format = getattr(product, "default_currency_format", None) or {}
+        return price_text(getattr(product, "default_price_text", ""), amount, currency_format)
+
+    @admin.display(description="in stock", ordering="sizes_available")
+    def stock_display(self, product: Product) -> str:
+        total = getattr(product, "size_count", 0) or 0
+        available = getattr(product, "sizes_available", 0) or 0
+        if not total:
+            return "no sizes"
+        if not available:
+            return "sold out"
+        return f"{available} of {total}"
+
+    @admin.display(description="markets")
+    def markets_display(self, product: Product) -> str:
+        return ", ".join(link.market.name for link in product.market_links.all())
+
+    @admin.display(description="published", boolean=True, ordering="is_published")
+    def published(self, product: Product) -> bool:
+        """Sold in at least one market: the Checkout API only serves published products, so
+        a product in the local copy with no market is one shoppers cannot find."""
+        return bool(getattr(product, "is_published", False))
+
+    @admin.display(description="shop")
+    def view_link(self, product: Product) -> str:
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">view</a>', self._shop_url(product)
+        )
+
+    def view_on_site(self, obj: Product) -> str:
+        return self._shop_url(obj)
+
+    @staticmethod
+    def _shop_url(product: Product) -> str:
+        # The canonical URL in the default language (unprefixed), as shoppers find it.
+        return product_path(product.category.uri if product.category else None, product.uri)
+
+
+def _count(queryset: QuerySet[Any]) -> Coalesce:
+    counted = queryset.order_by().values("product").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 @admin.register(Item)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Exists,
@@ -26,7 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from catalog.context import ShopperContext
-from catalog.models import Item, Product, ProductMarket
+from catalog.models import Item, Product, ProductMarket, ProductPrice
+from catalog.money import price_text
 from catalog.stock import AVAILABLE
 
 
@@ -70,6 +72,19 @@ def category_path(category_uri: str) -> str:
 
 def in_market(ctx: ShopperContext) -> Exists:
     return Exists(ProductMarket.objects.filter(product=OuterRef("pk"), market_id=ctx.market))
+
+
+def listed_products(ctx: ShopperContext) -> QuerySet[Product]:
+    """The products listings, search and the home page's rows show the shopper: those of the
+    shopper's market; with ``CATALOG_HIDE_UNPRICED``, only those with a price in the shopper's
+    pricelist. By default a product without one stays listed, as Centra lists it
+    (``price: null``), and its card says it cannot be bought here."""
+    queryset = Product.objects.filter(in_market(ctx))
+    if settings.CATALOG_HIDE_UNPRICED:
+        queryset = queryset.filter(
+            Exists(ProductPrice.objects.filter(product=OuterRef("pk"), pricelist_id=ctx.pricelist))
+        )
+    return queryset
 
 
 def has_stock() -> Exists:
@@ -125,6 +140,7 @@ CARD_FIELDS: Final = (
     "price_amount",
     "card_price_text",
     "card_before_text",
+    "card_before_amount",
     "card_discount",
     "card_on_sale",
     "card_new",
@@ -143,6 +159,7 @@ def card_queryset(queryset: QuerySet[Product], ctx: ShopperContext, *extra: str)
         card_name=text_field(ctx, "name"),
         card_price_text=F("pl__price_text"),
         card_before_text=F("pl__price_before_discount_text"),
+        card_before_amount=F("pl__price_before_discount"),
         card_discount=F("pl__discount_percent"),
         card_on_sale=F("pl__on_sale"),
         card_new=F("pl__new"),
@@ -167,8 +184,16 @@ def card_from_row(row: Mapping[str, Any], ctx: ShopperContext) -> ProductCard:
         name=row["card_name"] or row["uri"],
         brand_name=row["brand__name"] or "",
         image_url=first_image(row["media"]),
-        price_text=row["card_price_text"] if priced else None,
-        price_before_discount_text=row["card_before_text"] if on_sale else None,
+        price_text=(
+            price_text(row["card_price_text"], row["price_amount"], ctx.currency_format)
+            if priced
+            else None
+        ),
+        price_before_discount_text=(
+            price_text(row["card_before_text"], row["card_before_amount"], ctx.currency_format)
+            if on_sale
+            else None
+        ),
         discount_percent=int(row["card_discount"] or 0) if priced else 0,
         on_sale=on_sale,
         new=bool(row["card_new"]) if priced else False,

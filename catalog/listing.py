@@ -40,7 +40,7 @@ from catalog.cards import (
     card_queryset,
     cards_for,
     has_stock,
-    in_market,
+    listed_products,
     ordered_cards,
     with_price,
     with_texts,
@@ -48,6 +48,7 @@ from catalog.cards import (
 from catalog.categories import CategoryPage, category_index
 from catalog.context import ShopperContext
 from catalog.models import Brand, Collection, Item, Product, ProductCategory
+from catalog.money import format_money
 from catalog.search import match_scores
 
 PER_PAGE: Final = 48
@@ -286,7 +287,7 @@ def list_products(
     """A page of the products available in the shopper's market, in ``category`` (and its
     subcategories) or matching ``search``, with facets. See the module's docstring."""
     filters = filters or ListingFilters()
-    base = Product.objects.filter(in_market(ctx))
+    base = listed_products(ctx)
     category_id, subtree = _category_scope(ctx, category)
     if category_id is not None:
         base = base.filter(
@@ -545,29 +546,8 @@ def price_ranges(top: Decimal | None, buckets: int = PRICE_BUCKETS) -> list[Pric
 
 
 def price_label(price_range: PriceRange, currency_format: Mapping[str, Any]) -> str:
-    low = format_amount(price_range.low, currency_format)
+    low = format_money(price_range.low, currency_format, whole=True)
     if price_range.high is None:
         return gettext("%(low)s and up") % {"low": low}
-    return f"{low} \N{EN DASH} {format_amount(price_range.high, currency_format)}"
-
-
-def format_amount(amount: Decimal, currency_format: Mapping[str, Any]) -> str:
-    """``amount`` the way Centra formats the pricelist's money; whole amounts without
-    decimals ("500 SEK", "€50"), as range labels read best."""
-    try:
-        digits = int(currency_format.get("decimalDigits", 2))
-    except (TypeError, ValueError):
-        digits = 2
-    if amount == amount.to_integral_value():
-        digits = 0
-    whole, _, fraction = f"{abs(amount):.{digits}f}".partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    number = str(currency_format.get("thousandsSeparator", "")).join(groups)
-    if fraction:
-        number += str(currency_format.get("decimalPoint", ".")) + fraction
-    prefix, suffix = currency_format.get("prefix", ""), currency_format.get("suffix", "")
-    return f"{'-' if amount < 0 else ''}{prefix}{number}{suffix}"
+    high = format_money(price_range.high, currency_format, whole=True)
+    return f"{low} \N{EN DASH} {high}"

@@ -27,6 +27,7 @@ from catalog.cards import (
     cards_for,
     category_path,
     in_market,
+    listed_products,
     ordered_cards,
     product_path,
     text_field,
@@ -57,7 +58,7 @@ from catalog.listing import (
     parse_listing_query,
 )
 from catalog.models import Item, Product, RelatedProduct
-from catalog.stock import AVAILABLE, StockState, stock_state
+from catalog.stock import AVAILABLE, StockState, can_buy, stock_state
 
 __all__ = [
     "Breadcrumb",
@@ -111,16 +112,21 @@ class SizeOption:
     ean: str
     stock: str  # Centra's answer: "yes", "few", "no", "preorder", a number...
     stock_state: StockState
+    # The product has a price in the shopper's pricelist; without one no size is for sale and
+    # the page says nothing about stock.
+    priced: bool = True
 
     @classmethod
-    def of(cls, item_id: str, name: str, sku: str, ean: str, stock: object) -> SizeOption:
+    def of(
+        cls, item_id: str, name: str, sku: str, ean: str, stock: object, *, priced: bool = True
+    ) -> SizeOption:
         text = "" if stock is None else str(stock)
-        return cls(item_id, name, sku, ean, text, stock_state(stock))
+        return cls(item_id, name, sku, ean, text, stock_state(stock), priced)
 
     @property
     def in_stock(self) -> bool:
-        """Can be bought now (preorder included)."""
-        return self.stock_state in AVAILABLE
+        """Can be bought now (preorder included), here: see :func:`catalog.stock.can_buy`."""
+        return can_buy(self.stock_state, priced=self.priced)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +199,7 @@ def product_detail(ctx: ShopperContext, uri: str) -> ProductDetail | None:
         return None
     card = card_from_row(row, ctx)
     sizes = tuple(
-        _size(item)
+        _size(item, priced=card.purchasable)
         for item in Item.objects.filter(product_id=card.id)
         .order_by("position", "id")
         .values("id", "name", "sku", "ean", "stock")
@@ -228,8 +234,10 @@ def product_detail(ctx: ShopperContext, uri: str) -> ProductDetail | None:
     )
 
 
-def _size(item: Mapping[str, Any]) -> SizeOption:
-    return SizeOption.of(item["id"], item["name"], item["sku"], item["ean"], item["stock"])
+def _size(item: Mapping[str, Any], *, priced: bool) -> SizeOption:
+    return SizeOption.of(
+        item["id"], item["name"], item["sku"], item["ean"], item["stock"], priced=priced
+    )
 
 
 def _relations(
@@ -328,7 +336,7 @@ def item_labels(ctx: ShopperContext, item_ids: Iterable[str]) -> dict[str, str]:
 def home_sections(ctx: ShopperContext, limit: int = HOME_LIMIT) -> HomeSections:
     """Category entry points, the newest products flagged new and the deepest discounts, in
     the shopper's market and pricelist. Two queries (the tree is cached)."""
-    queryset = with_texts(with_price(Product.objects.filter(in_market(ctx)), ctx), ctx)
+    queryset = with_texts(with_price(listed_products(ctx), ctx), ctx)
     # "pl" is the price joined by with_price() (a FilteredRelation the type checker cannot see).
     new_products = queryset.filter(Q(pl__new=True))
     new = card_queryset(new_products, ctx).order_by("-created_at", "-id")[:limit]

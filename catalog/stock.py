@@ -9,6 +9,8 @@ known: not in stock. Preorder counts as available (it can be bought now, as Cent
 at payment (``410 Gone``), so a product wrongly shown as available costs a message at checkout,
 while one wrongly hidden costs the sale.
 
+:func:`can_buy` adds the price: an item is for sale only where its product has a price.
+
 The sync stores each item's :func:`stock_state` next to Centra's answer, so SQL filters
 (:data:`AVAILABLE`) and Python agree by construction.
 """
@@ -58,6 +60,13 @@ def stock_state(stock: object) -> StockState:
 
 def is_available(stock: object) -> bool:
     return stock_state(stock) in AVAILABLE
+
+
+def can_buy(state: StockState, *, priced: bool) -> bool:
+    """Whether a shopper can buy an item in ``state`` of a product that is ``priced`` (has a
+    price in the shopper's pricelist). Centra lists a product without a price (``price: null``)
+    but does not sell it there (``docs/centra.md#products``), whatever its stock."""
+    return priced and state in AVAILABLE
 
 
 def _counted(count: Decimal) -> StockState:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, reset_queries, transaction
@@ -141,6 +141,18 @@ def full_sync(
     if run.status == SyncRun.Status.SKIPPED:
         return run
     return _execute(run, client, lambda ctx: _full(ctx, size, progress))
+
+
+#: How a partial run's notes start the list of ids Centra did not answer in any market.
+UNKNOWN_NOTE: Final = "not in Centra (in no market): "
+
+
+def unknown_products(run: SyncRun) -> list[int]:
+    """The ids of a partial run that Centra did not answer in any market."""
+    for note in run.notes.split("; "):
+        if note.startswith(UNKNOWN_NOTE):
+            return [int(pid) for pid in note.removeprefix(UNKNOWN_NOTE).split(", ") if pid]
+    return []
 
 
 def sync_products(
@@ -389,6 +401,7 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
     if not ctx.markets or not ctx.languages:
         _read_reference(ctx, set(REFERENCE_KINDS))
     size = min(settings.CATALOG_SYNC_PAGE_SIZE, MAX_IDS_PER_CALL)
+    seen: set[int] = set()
     for batch in _chunks(ids, size):
         for market in ctx.markets:
             for language in ctx.languages:
@@ -403,6 +416,15 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
                     related=related,
                 )
                 _write_page(ctx, products, market, language, related)
+                seen.update(
+                    pid
+                    for data in products
+                    if isinstance(data, dict) and (pid := mapping.product_id(data)) is not None
+                )
+    # Centra filters by the ids asked for and leaves out the ones it does not have: an id that
+    # came back in no market is unknown to the Checkout API (or sold nowhere), and is said so.
+    if unknown := [pid for pid in ids if pid not in seen]:
+        ctx.notes.append(UNKNOWN_NOTE + ", ".join(str(pid) for pid in unknown))
     ctx.where = "removing what was not seen"
     stale = Q(last_seen_run__lt=ctx.mark)
     with transaction.atomic():

@@ -26,7 +26,7 @@ CURRENCIES = [
     # code, name, prefix, suffix, decimal point, digits, thousands separator, denominator, uri
     ("SEK", "Swedish krona", "", " SEK", ".", 2, " ", 100, "sek"),
     ("EUR", "Euro", "€", "", ",", 2, ".", 100, "eur"),
-    ("USD", "US dollar", "$ ", " USD", ".", 2, ",", 100, "usd"),
+    ("USD", "US dollar", "$", "", ".", 2, ",", 100, "usd"),
 ]
 
 MARKETS = [(1, "Europe", 1, 0), (2, "North America", 0, 0), (3, "VIP", 0, 1)]

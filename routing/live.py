@@ -34,6 +34,7 @@ from catalog.cards import (
 from catalog.categories import Breadcrumb, CategoryNode, CategoryPage, category_index
 from catalog.context import ShopperContext
 from catalog.listing import Facets, Listing, ListingFilters
+from catalog.money import money_field
 from catalog.selectors import GalleryImage, ProductDetail, SizeOption
 from catalog.stock import is_available
 from centra import content_api
@@ -158,8 +159,10 @@ def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCar
         name=text(product.get("name")) or text(product.get("uri")),
         brand_name=text(product.get("brandName")),
         image_url=first_image(product.get("media")),
-        price_text=text(product.get("price")) if priced else None,
-        price_before_discount_text=text(product.get("priceBeforeDiscount")) if on_sale else None,
+        price_text=money_field(product, "price", ctx.currency_format) if priced else None,
+        price_before_discount_text=(
+            money_field(product, "priceBeforeDiscount", ctx.currency_format) if on_sale else None
+        ),
         discount_percent=int(product.get("discountPercent") or 0) if priced else 0,
         on_sale=on_sale,
         new=priced and product.get("showAsNew") is True,
@@ -169,7 +172,7 @@ def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCar
     )
 
 
-def _size(item: dict[str, Any]) -> SizeOption:
+def _size(item: dict[str, Any], *, priced: bool) -> SizeOption:
     return SizeOption.of(
         text(item.get("item")),
         text(item.get("name")),
@@ -214,7 +217,7 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
     relations = [r for r in product.get("relatedProducts") or [] if isinstance(r, dict)]
     full = [r for r in relations if r.get("uri")]  # only full objects make a card
     media = obj(product.get("media"))
-    sizes = tuple(_size(item) for item in _items(product))
+    sizes = tuple(_size(item, priced=card.purchasable) for item in _items(product))
     gallery = tuple(
         GalleryImage(url, url, url, card.name)
         for url in media.get("standard") or []

@@ -30,7 +30,7 @@ from routing.cms import Article
 from routing.live import page_size
 from routing.preview import PageRequest
 from routing.resolve import home_article
-from routing.seo import breadcrumb_jsonld, product_jsonld
+from routing.seo import breadcrumb_jsonld, category_description, product_jsonld
 from storefront.meta import SITE_NAME, PageMeta, page_meta
 from storefront.pages import draw, draw_head, render_page
 
@@ -311,7 +311,7 @@ def render_category(
         lambda: page_meta(
             request,
             title=category.meta_title or " ".join(category.name_path),
-            description=category.meta_description,
+            description=category_description(category),
             canonical=category.url,
             query=f"?page={body.page}" if body.page > 1 else "",
             data=[breadcrumb_jsonld(category.breadcrumbs, request.build_absolute_uri)],

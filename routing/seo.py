@@ -1,5 +1,6 @@
 """The JSON-LD documents of catalog pages: a schema.org ``Product`` (with its ``Offer`` when
-the product has a price in the shopper's pricelist) and a ``BreadcrumbList``.
+the product has a price in the shopper's pricelist) and a ``BreadcrumbList``; and the meta
+description of a category page.
 
 The same builders serve products from the local catalog and products read live from Centra
 (preview, routing fallback), so both say the same thing about price and availability.
@@ -8,12 +9,19 @@ The same builders serve products from the local catalog and products read live f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any, Final
 
+from django.utils.translation import gettext
+
+from catalog.categories import CategoryPage
 from catalog.context import ShopperContext
+from catalog.money import amount_number
 from catalog.selectors import ProductDetail
 from catalog.stock import StockState
+from storefront.meta import SITE_NAME
+
+# Subcategories a generated category description names before it stops.
+DESCRIBED_CHILDREN: Final = 6
 
 SCHEMA: Final = "https://schema.org"
 IN_STOCK: Final = "https://schema.org/InStock"
@@ -50,19 +58,11 @@ def product_jsonld(
         data["offers"] = {
             "@type": "Offer",
             "url": absolute(card.url),
-            "price": _amount_text(detail.price, ctx.currency_format),
+            "price": amount_number(detail.price, ctx.currency_format),
             "priceCurrency": ctx.currency,
             "availability": availability(size.stock_state for size in detail.sizes),
         }
     return data
-
-
-def _amount_text(amount: Decimal, currency_format: dict[str, Any]) -> str:
-    try:
-        digits = int(currency_format.get("decimalDigits", 2))
-    except (TypeError, ValueError):
-        digits = 2
-    return f"{amount:.{digits}f}"
 
 
 def breadcrumb_jsonld(crumbs: Iterable[Any], absolute: Callable[[str], str]) -> dict[str, Any]:
@@ -74,4 +74,31 @@ def breadcrumb_jsonld(crumbs: Iterable[Any], absolute: Callable[[str], str]) -> 
             {"@type": "ListItem", "position": n, "name": crumb.name, "item": absolute(crumb.url)}
             for n, crumb in enumerate(crumbs, start=1)
         ],
+    }
+
+
+def category_description(category: CategoryPage) -> str:
+    """Centra's ``metaDescription`` of the category when it has one (in the shopper's
+    language, else the default language's); otherwise one made from its names, in the
+    shopper's language: what it is, where, and what it holds."""
+    if category.meta_description.strip():
+        return category.meta_description
+    name = " ".join(category.name_path) or category.name
+    children = [child.name for child in category.children if child.name]
+    if not children:
+        return gettext("Shop %(category)s at %(shop)s: see every style, size and price.") % {
+            "category": name,
+            "shop": SITE_NAME,
+        }
+    named = ", ".join(children[:DESCRIBED_CHILDREN])
+    if len(children) > DESCRIBED_CHILDREN:
+        return gettext("Shop %(category)s at %(shop)s: %(children)s and more.") % {
+            "category": name,
+            "shop": SITE_NAME,
+            "children": named,
+        }
+    return gettext("Shop %(category)s at %(shop)s: %(children)s.") % {
+        "category": name,
+        "shop": SITE_NAME,
+        "children": named,
     }

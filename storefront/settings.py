@@ -90,6 +90,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# django-environ hands a URL's ?key_prefix= on as "key_prefix", a name Django's caches ignore:
+# without this, shops (or test runs) sharing one Redis database would share every key.
+if "key_prefix" in CACHES["default"]:
+    CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix")
 _shared_cache = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
 # With a shared cache (Redis), sessions read from it and persist to the database; without one,
 # from the database alone, so every process sees the same session.
@@ -167,6 +171,9 @@ CATALOG_REFERENCE_CACHE_SECONDS = env.int("CATALOG_REFERENCE_CACHE_SECONDS", def
 
 # Products per category and search page.
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=48)
+# Hide products without a price in the shopper's pricelist from listings, search and the home
+# page's rows (by default they are listed, as Centra lists them, marked as not sold here).
+CATALOG_HIDE_UNPRICED = env.bool("CATALOG_HIDE_UNPRICED", default=False)
 # Seconds a rendered catalog page may be served from the cache; a sync's change announcement
 # invalidates it sooner.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
@@ -216,6 +223,15 @@ LEGAL_PAGES = _page_links("LEGAL_PAGES", env.list("LEGAL_PAGES", default=_LEGAL_
 DEBUG_ERROR_PAGES = env.bool("DEBUG_ERROR_PAGES", default=False)
 # URLs per sitemap file before the sitemap becomes an index.
 SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=10000)
+# The CMS pages the sitemap lists (their URIs in Centra): Centra has no call that lists them.
+# By default the pages the footer links to.
+SITEMAP_CMS_PAGES = tuple(
+    uri.strip().strip("/")
+    for uri in env.list(
+        "SITEMAP_CMS_PAGES", default=[uri for uri, _label in FOOTER_PAGES + LEGAL_PAGES]
+    )
+    if uri.strip().strip("/")
+)
 
 # -- Centra -----------------------------------------------------------------------------------
 

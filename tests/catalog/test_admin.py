@@ -101,7 +101,13 @@ def make_catalog(products: int) -> list[Product]:
                 product=product, language=language, name=f"Shoe {n} ({language.code})"
             )
         for size in (1, 2):
-            Item.objects.create(id=f"{n}-{size}", product=product, name=f"size {size}", stock="yes")
+            Item.objects.create(
+                id=f"{n}-{size}",
+                product=product,
+                name=f"size {size}",
+                stock="yes",
+                stock_state="in_stock",
+            )
         made.append(product)
     return made
 
@@ -171,10 +177,35 @@ def test_runs_are_listed_with_counts_calls_duration_and_error(admin_client: Clie
 
     text = admin_client.get(SYNCRUNS).content.decode()
 
-    assert "product +5 ~3 -1" in text
-    assert '<td class="field-calls">12</td>' in text
-    assert '<td class="field-duration_display">42.0 s</td>' in text
-    assert "page 3 failed" in text
+    row = text.split(
+        f'<th class="field-run_display"><a href="/admin/catalog/syncrun/{run.pk}/change/">'
+    )[1]
+    row = row.split("</tr>")[0]
+    assert '<span class="run-status run-failed">failed</span>' in row
+    assert f'#{run.pk} <span title="command">full</span>' in row
+    assert f'<td class="field-started_display">{run.started_at:%Y-%m-%d %H:%M}</td>' in row
+    assert '<td class="field-products_display">+5 ~3 -1</td>' in row
+    assert '<td class="field-calls">12</td>' in row
+    assert '<td class="field-duration_display">42.0 s</td>' in row
+    assert '<span title="page 3 failed">page 3 failed</span>' in row
+
+
+def test_a_long_error_is_cut_in_the_list_and_whole_on_the_runs_page(admin_client: Client) -> None:
+    run = full_run(timedelta(minutes=5), status=SyncRun.Status.FAILED)
+    error = "CentraUnavailable: " + "x" * 400
+    SyncRun.objects.filter(pk=run.pk).update(
+        error=error, counts={"product": {"created": 5, "updated": 3, "deleted": 1}, "item": 7}
+    )
+
+    listed = admin_client.get(SYNCRUNS).content.decode()
+    detail = admin_client.get(reverse("admin:catalog_syncrun_change", args=[run.pk]))
+
+    cell = listed.split('<td class="field-error_display">')[1].split("</td>")[0]
+    assert ">CentraUnavailable: " + "x" * 40 + "…</span>" in cell
+    text = detail.content.decode()
+    assert error in text
+    assert "<tr><th>product</th><td>5</td><td>3</td><td>1</td></tr>" in text
+    assert "<tr><th>item</th><td>7</td><td></td><td></td></tr>" in text
 
 
 def test_format_counts() -> None:
@@ -393,8 +424,60 @@ def test_product_list_shows_the_default_language_name(admin_client: Client) -> N
 
     text = admin_client.get(PRODUCTS).content.decode()
 
-    assert '<td class="field-name">Shoe 2 (en)</td>' in text
+    assert (
+        '<td class="field-name"><a href="/admin/catalog/product/2/change/">Shoe 2 (en)</a></td>'
+        in text
+    )
     assert "Shoe 2 (sv)" not in text
+
+
+def test_product_list_shows_image_sku_price_stock_markets_publication_and_shop_link(
+    admin_client: Client,
+) -> None:
+    first, second, third = make_catalog(3)
+    Product.objects.filter(pk=1).update(media={"standard": ["/m/1.jpg"], "thumb": ["/m/1-t.jpg"]})
+    Item.objects.filter(product=second).update(stock="0", stock_state="out_of_stock")
+    Item.objects.filter(pk="1-2").update(stock="no", stock_state="out_of_stock")
+    Market.objects.create(id=2, name="VIP")
+    ProductMarket.objects.create(product=first, market_id=2)
+    ProductMarket.objects.filter(product=third).delete()
+    ProductPrice.objects.filter(product=third, pricelist_id=19).update(price_text="")
+    Pricelist.objects.filter(pk=19).update(
+        currency_format={"suffix": " SEK", "decimalPoint": ".", "decimalDigits": "2"}
+    )
+
+    text = admin_client.get(PRODUCTS).content.decode()
+
+    def row(pk: int) -> str:
+        start = f'<tr><th class="field-thumbnail"><a href="/admin/catalog/product/{pk}/change/">'
+        return text.split(start)[1].split("</tr>")[0]
+
+    assert (
+        '<img src="/m/1-t.jpg" alt="" width="32" height="40" loading="lazy" class="thumb">'
+        in row(1)
+    )
+    assert 'title="no image"' in row(2)
+    assert '<td class="field-sku">SKU1</td>' in row(1)
+    # The default pricelist's (19, SEK) price as Centra formatted it; formatted from the
+    # currency's format when the string is missing.
+    assert '<td class="field-price_display">101.00 SEK</td>' in row(1)
+    assert '<td class="field-price_display">103.00 SEK</td>' in row(3)
+    assert '<td class="field-stock_display">1 of 2</td>' in row(1)
+    assert '<td class="field-stock_display">sold out</td>' in row(2)
+    assert '<td class="field-stock_display">2 of 2</td>' in row(3)
+    assert '<td class="field-markets_display">Default market, VIP</td>' in row(1)
+    assert '<td class="field-markets_display">-</td>' in row(3)
+    assert 'alt="True"' in row(1)
+    assert 'alt="False"' in row(3)
+    assert '<a href="/shoes/product-1" target="_blank" rel="noopener">view</a>' in row(1)
+
+
+def test_product_page_links_to_the_product_in_the_shop(admin_client: Client) -> None:
+    [product] = make_catalog(1)
+
+    text = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+
+    assert b'<a href="/shoes/product-1" class="viewsitelink">View on site</a>' in text.content
 
 
 def product_list_queries(client: Client, url: str = PRODUCTS) -> int:
@@ -418,9 +501,9 @@ def test_product_list_queries_do_not_grow_with_the_catalog(
     Category.objects.all().delete()
     make_catalog(40)
 
-    # session, user, count, page of products (brand, collection, category, name joined in),
-    # and the two filters' choices.
-    with django_assert_max_num_queries(6):
+    # session, user, count, page of products (category joined; name, price, stock and
+    # publication as subqueries), their markets, and the two filters' choices.
+    with django_assert_max_num_queries(7):
         assert admin_client.get(PRODUCTS).status_code == 200
     assert product_list_queries(admin_client) == few
 
@@ -432,8 +515,9 @@ def test_product_page_queries_are_bounded(
     url = reverse("admin:catalog_product_change", args=[product.pk])
     admin_client.get(url)
 
-    # session, user, product, one per inline (6), brand, collection, category.
-    with django_assert_max_num_queries(12):
+    # session, user, product (with its markets), one per inline (6), brand, collection,
+    # category.
+    with django_assert_max_num_queries(13):
         assert admin_client.get(url).status_code == 200
 
 
@@ -476,3 +560,81 @@ def test_catalog_rows_cannot_be_added_changed_or_deleted(
         model_counts
     )
     assert Product.objects.get().uri == "product-1"
+
+
+# -- the admin index: catalog health at a glance ------------------------------------------------
+
+INDEX = reverse("admin:index")
+
+
+def _health(client: Client) -> str:
+    text = client.get(INDEX).content.decode()
+    return text.split('<div class="module catalog-health" id="catalog-health">')[1].split(
+        "</table>"
+    )[0]
+
+
+def test_index_shows_the_last_full_sync_its_age_and_that_it_is_up_to_date(
+    admin_client: Client, settings
+) -> None:
+    settings.CATALOG_SYNC_STALE_MINUTES = 720
+    run = full_run(timedelta(hours=2))
+
+    health = _health(admin_client)
+
+    assert f'<a href="/admin/catalog/syncrun/{run.pk}/change/">#{run.pk}</a>' in health
+    assert "2\xa0hours ago" in health
+    assert "up to date" in health
+    assert 'class="bad"' not in health
+
+
+def test_index_warns_of_a_stale_catalog_a_failed_sync_and_failed_webhooks(
+    admin_client: Client, settings
+) -> None:
+    settings.CATALOG_SYNC_STALE_MINUTES = 60
+    full_run(timedelta(hours=3))
+    full_run(timedelta(hours=1), status=SyncRun.Status.FAILED)
+    for status in ("failed", "failed", "queued", "processed"):
+        WebhookEvent.objects.create(status=status)
+
+    health = _health(admin_client)
+
+    assert '<span class="bad">(stale)</span>' in health
+    assert '<span class="bad">last run failed</span>' in health
+    assert 'class="bad">2 failed</a>' in health
+    assert "1 waiting" in health
+    assert 'href="/admin/catalog/webhookevent/?status__exact=failed"' in health
+
+
+def test_index_without_any_sync_says_never(admin_client: Client) -> None:
+    health = _health(admin_client)
+    assert '<span class="bad">never</span>' in health
+    assert '<span class="bad">stale</span>' in health
+
+
+def test_index_counts_products_per_market_sizes_in_stock_and_categories(
+    admin_client: Client,
+) -> None:
+    make_catalog(3)
+    Market.objects.create(id=2, name="VIP")
+    ProductMarket.objects.create(product_id=1, market_id=2)
+    Item.objects.filter(product_id=2).update(stock="no", stock_state="out_of_stock")
+
+    health = _health(admin_client)
+
+    assert '<a href="/admin/catalog/product/">3</a> (market: Default market 3, VIP 1)' in health
+    assert "<td>4 of 6</td>" in health
+    assert '<th scope="row">Categories</th>\n        <td>1</td>' in health
+
+
+def test_index_queries_do_not_grow_with_the_catalog(admin_client: Client) -> None:
+    make_catalog(2)
+    full_run(timedelta(hours=1))
+    product_list_queries(admin_client, INDEX)  # warm
+    few = product_list_queries(admin_client, INDEX)
+    for n in range(3, 30):
+        Product.objects.create(id=n, uri=f"more-{n}")
+        ProductMarket.objects.create(product_id=n, market_id=1)
+        WebhookEvent.objects.create(status="failed")
+
+    assert product_list_queries(admin_client, INDEX) == few

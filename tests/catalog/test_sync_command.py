@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from catalog.models import SyncRun
+from catalog.models import Product, SyncRun
 from catalog.sync_tables import COUNT_LABELS
 from centra_sandbox import DEFAULT_SHARED_SECRET, Sandbox
 from tests.catalog import upstream
@@ -93,6 +93,46 @@ def test_products_option_runs_a_partial_sync(centra_sandbox: Sandbox) -> None:
         r"0 created, 0 updated, 0 deleted\n",
         output,
     ), output
+
+
+def test_products_option_reports_ids_centra_does_not_know(centra_sandbox: Sandbox) -> None:
+    _run()
+    errors = io.StringIO()
+
+    output = _run("--products", "101", "99999", "99998", stderr=errors)
+
+    run = SyncRun.objects.filter(kind=SyncRun.Kind.PARTIAL).get()
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert run.notes == "not in Centra (in no market): 99998, 99999"
+    assert output.endswith("; not in Centra (in no market): 99998, 99999\n"), output
+    assert errors.getvalue() == (
+        "Centra does not know product 99998, 99999 (in none of its markets).\n"
+    )
+    # The known product was read as usual.
+    assert Product.objects.filter(pk=101).exists()
+
+
+def test_products_option_says_nothing_more_when_centra_knows_every_id(
+    centra_sandbox: Sandbox,
+) -> None:
+    _run()
+    errors = io.StringIO()
+
+    _run("--products", "101", "102", stderr=errors)
+
+    assert errors.getvalue() == ""
+    assert SyncRun.objects.filter(kind=SyncRun.Kind.PARTIAL).get().notes == ""
+
+
+def test_a_product_gone_from_centra_is_reported_and_removed(centra_sandbox: Sandbox) -> None:
+    _run()
+    centra_sandbox.store.db.execute("DELETE FROM product_markets WHERE product_id = 101")
+    errors = io.StringIO()
+
+    _run("--products", "101", stderr=errors)
+
+    assert "Centra does not know product 101" in errors.getvalue()
+    assert not Product.objects.filter(pk=101).exists()
 
 
 def test_status_lists_the_last_runs(centra_sandbox: Sandbox) -> None:

@@ -220,7 +220,7 @@ def test_product_without_a_price_is_listed_but_not_available(server: httpx.Clien
     assert (unpriced["discountPercent"], unpriced["showAsOnSale"]) == (0, False)
     assert unpriced["lowestPrice"] == []
     assert unpriced["available"] is False
-    assert products["101"]["price"] == "$ 300.99 USD"
+    assert products["101"]["price"] == "$300.99"
 
 
 def test_session_selection_sets_pricelist_and_language(

@@ -116,8 +116,8 @@ def test_pricelists_carry_their_currency_format(server: httpx.Client) -> None:
     assert pricelists[2]["currency"] == {
         "currency": "USD",
         "name": "US dollar",
-        "prefix": "$ ",
-        "suffix": " USD",
+        "prefix": "$",
+        "suffix": "",
         "decimalPoint": ".",
         "decimalDigits": "2",
         "thousandsSeparator": ",",

@@ -147,3 +147,17 @@ def test_every_environment_variable_is_documented_in_the_readme() -> None:
     assert len(read) > 30  # the pattern still finds the settings
     assert read - documented == set(), "read from the environment but not in the README table"
     assert documented - read == set(), "in the README table but never read"
+
+
+def test_a_cache_urls_key_prefix_reaches_django() -> None:
+    show = (
+        "import json, django\ndjango.setup()\nfrom django.core.cache import cache\n"
+        "print(json.dumps([cache.key_prefix, cache.make_key('k')]))"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "storefront.settings",
+        "CACHE_URL": "redis://127.0.0.1:6379/12?key_prefix=shop-a",
+    }
+    result = run(["-c", show], env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["shop-a", "shop-a:1:k"]

@@ -89,6 +89,13 @@ class Command(BaseCommand):
         self.stdout.write(summary_line(run))
         if run.status == SyncRun.Status.FAILED:
             raise CommandError(f"{run.kind} sync #{run.pk} failed: {run.error}")
+        if unknown := sync.unknown_products(run):
+            # Centra answers a filter by ids with the products it has: the rest are unknown to
+            # it (or in none of its markets), often a mistyped id.
+            ids = ", ".join(str(pid) for pid in unknown)
+            self.stderr.write(
+                self.style.WARNING(f"Centra does not know product {ids} (in none of its markets).")
+            )
 
 
 # -- output ---------------------------------------------------------------------------------------
