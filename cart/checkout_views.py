@@ -9,12 +9,10 @@ not trusted here.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any, cast
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import (
     Http404,
@@ -46,7 +44,7 @@ from centra.errors import CentraError
 from storefront.meta import page_meta
 from storefront.pages import render_page
 from storefront.session import CentraSession
-from storefront.shopper import ShopRequest
+from storefront.shopper import ShopRequest, shopper_ip
 
 # The longest widget callback worth reading: its card fields and addresses.
 MAX_WIDGET_BODY = 16 * 1024
@@ -226,18 +224,6 @@ def receipt(request: ShopRequest, attempt_id: UUID) -> HttpResponse:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def shopper_ip(request: HttpRequest) -> str:
-    """The shopper's IP address for Centra's fraud checks: from ``SHOPPER_IP_HEADER`` when the
-    proxy sets one (the first address of a list), else the connection's; "" when not an IP."""
-    header = settings.SHOPPER_IP_HEADER
-    raw = request.headers.get(header, "") if header else request.META.get("REMOTE_ADDR", "")
-    candidate = raw.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
 
 
 def _page(request: ShopRequest, token: str, *, remember: bool = True) -> CheckoutPage:
