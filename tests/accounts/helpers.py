@@ -61,3 +61,35 @@ def local(link: str) -> str:
 
 def calls(sandbox: Sandbox) -> dict[str, int]:
     return {k: v for k, v in sandbox.request_counts.items() if v}
+
+
+def place_order(sandbox: Sandbox, token: str) -> dict[str, Any]:
+    """Buy one 9002-1 with the direct method on the session ``token`` (in Centra, as the
+    checkout would); Centra's order."""
+    import httpx
+
+    from centra_sandbox.transport import SandboxTransport
+    from tests.centra_sandbox.factories import ADDRESS, FAILED_PAGE, RETURN_PAGE
+
+    with httpx.Client(
+        transport=SandboxTransport(sandbox),
+        base_url="http://sandbox.test/api/checkout/",
+        headers={"API-token": token},
+    ) as shopper:
+        for method, path in [
+            ("POST", "items/9002-1"),
+            ("PUT", "countries/SE"),
+            ("PUT", "payment-methods/sandbox-direct"),
+        ]:
+            assert shopper.request(method, path).status_code == 200
+        answer = shopper.post(
+            "payment",
+            json={
+                "paymentReturnPage": RETURN_PAGE,
+                "paymentFailedPage": FAILED_PAGE,
+                "termsAndConditions": True,
+                "address": ADDRESS,
+            },
+        )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["order"]
