@@ -9,7 +9,16 @@ from django.test import Client
 
 from catalog.models import Product
 from centra_sandbox import Sandbox
-from tests.accounts.helpers import EMAIL, PASSWORD, calls, greeting, place_order, register, sign_in
+from tests.accounts.helpers import (
+    EMAIL,
+    PASSWORD,
+    calls,
+    greeting,
+    place_order,
+    register,
+    sign_in,
+    sign_out,
+)
 from tests.cart.helpers import buyable_items, centra_state, messages_of, product_url
 from tests.centra_sandbox.factories import add_known_products
 
@@ -114,8 +123,6 @@ def test_account_pages_send_a_signed_out_shopper_to_sign_in_and_back(
     assert response["Location"].startswith("/account/sign-in?next=")
     assert calls(centra_sandbox) == {}
     register(client)
-    from tests.accounts.helpers import sign_out
-
     sign_out(client)
     after = client.post(response["Location"], {"email": EMAIL, "password": PASSWORD})
     assert after["Location"] == url
@@ -206,8 +213,6 @@ def test_email_change_refuses_an_email_another_account_uses(
     client: Client, centra_sandbox: Sandbox
 ) -> None:
     register(client, email="bob@example.com")
-    from tests.accounts.helpers import sign_out
-
     sign_out(client)
     register(client)
 
@@ -237,8 +242,6 @@ def test_password_change_needs_the_current_password(
         "newPassword": ["This password is not accepted: please use 4 to 128 characters."]
     }
     assert changed.status_code == 302
-    from tests.accounts.helpers import sign_out
-
     sign_out(customer)
     assert sign_in(customer, password="a new password").status_code == 302
 
@@ -272,8 +275,6 @@ def test_an_order_page_shows_lines_totals_addresses_and_tracking(
 ) -> None:
     add_known_products(centra_sandbox.store)
     order = place_order(centra_sandbox, token_of(customer))
-    from centra_sandbox.control_api import ship_order  # noqa: F401 (the route exists)
-
     centra_sandbox.store.db.execute(
         "INSERT INTO shipments (order_number, shipped_date, carrier, service, tracking_id, "
         "tracking_url, return_slip_tracking, additional_message) "
