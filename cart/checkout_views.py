@@ -31,7 +31,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cart import payment
-from cart.checkout import CheckoutForm, CheckoutPage, page_from, payment_fields_from
+from cart.checkout import (
+    CheckoutForm,
+    CheckoutPage,
+    page_from,
+    payment_fields_from,
+    wants_account,
+)
 from cart.models import PaymentAttempt
 from cart.payment_policy import policy_for
 from cart.receipts import receipt_from
@@ -43,7 +49,7 @@ from centra.connection import get_client
 from centra.errors import CentraError
 from storefront.meta import page_meta
 from storefront.pages import render_page
-from storefront.session import CentraSession
+from storefront.session import CentraSession, CustomerLogin
 from storefront.shopper import ShopRequest, shopper_ip
 
 # The longest widget callback worth reading: its card fields and addresses.
@@ -90,6 +96,10 @@ def checkout(request: ShopRequest) -> HttpResponse:
         for text in outcome.messages:
             form.add_error(None, text)
         return _render_checkout(request, _page(request, token), form, status=400)
+    if wants_account(form.cleaned_data):
+        # Centra registered the shopper and logged the session in with the payment.
+        CustomerLogin(request.browser).sign_in(form.cleaned_data.get("address.firstName") or "")
+        request.session.cycle_key()
     return _follow(request, outcome)
 
 
