@@ -207,9 +207,12 @@ class CentraSession:
         return SelectionChange(before, after, token_replaced=replaced)
 
     def forget_selection(self) -> None:
-        """The selection became an order (or is gone): the next cart starts afresh."""
+        """The selection became an order (or is gone): the next cart starts afresh. A token
+        logged in to a customer account is kept: the login is tied to it, and after an order
+        Centra gives it a new, empty selection."""
         data = self._data()
-        data.pop("token", None)
+        if data.get(CUSTOMER) is not True:
+            data.pop("token", None)
         self._session[CENTRA_KEY] = data
         self._set_count(0)
 

@@ -33,6 +33,9 @@ def test_a_guest_creates_an_account_with_the_order(client: Client, centra_sandbo
     assert greeting(client) == "Ada"
     assert centra_state(client)["customer"] is True
     assert session_key(client) != before
+    # The receipt starts a new cart; the customer stays signed in (the login is the token's).
+    assert client.get(started["Location"]).status_code == 200
+    assert greeting(client) == "Ada"
     history = client.get("/account/orders/").context["history"]
     assert history.total == 1
     sign_out(client)
