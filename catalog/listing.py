@@ -32,6 +32,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext, gettext_noop
 
 from catalog.cards import (
     ProductCard,
@@ -53,13 +54,14 @@ PER_PAGE: Final = 48
 MAX_VALUES_PER_FILTER: Final = 50
 PRICE_BUCKETS: Final = 6  # roughly how many price ranges a listing offers
 
+# Translated when a listing is built (in the shopper's language; the listing is cached per it).
 SORT_LABELS: Final = {
-    "relevance": "Relevance",
-    "centra": "Recommended",
-    "newest": "Newest",
-    "price_asc": "Price, low to high",
-    "price_desc": "Price, high to low",
-    "name": "Name",
+    "relevance": gettext_noop("Relevance"),
+    "centra": gettext_noop("Recommended"),
+    "newest": gettext_noop("Newest"),
+    "price_asc": gettext_noop("Price, low to high"),
+    "price_desc": gettext_noop("Price, high to low"),
+    "name": gettext_noop("Name"),
 }
 
 
@@ -407,7 +409,7 @@ def _sort_options(
     for key in keys:
         pairs = _base_query(filters, key, None, query_text)
         query = "?" + urlencode(pairs) if pairs else "?"
-        options.append(SortOption(key, SORT_LABELS[key], key == current, query))
+        options.append(SortOption(key, gettext(SORT_LABELS[key]), key == current, query))
     return tuple(options)
 
 
@@ -432,7 +434,7 @@ def _facets(
         sizes=_size_facet(priced, filters),
         collections=_collection_facet(priced, filters),
         prices=_price_facet(ctx, priced, filters),
-        in_stock=FacetValue("1", "In stock only", stocked, filters.in_stock),
+        in_stock=FacetValue("1", gettext("In stock only"), stocked, filters.in_stock),
     )
 
 
@@ -545,7 +547,7 @@ def price_ranges(top: Decimal | None, buckets: int = PRICE_BUCKETS) -> list[Pric
 def price_label(price_range: PriceRange, currency_format: Mapping[str, Any]) -> str:
     low = format_amount(price_range.low, currency_format)
     if price_range.high is None:
-        return f"{low} and up"
+        return gettext("%(low)s and up") % {"low": low}
     return f"{low} \N{EN DASH} {format_amount(price_range.high, currency_format)}"
 
 

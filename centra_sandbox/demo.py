@@ -370,6 +370,22 @@ CMS_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "sv": ("Sommarförhandsvisning", "<p>Vår sommarkollektion, före alla andra.</p>"),
         "de": ("Sommervorschau", "<p>Unsere Sommerkollektion, vor allen anderen.</p>"),
     },
+    # The footer's other pages (FOOTER_PAGES, LEGAL_PAGES): added last, so the ids above stay.
+    "customer-service/returns": {
+        "en": ("Returns", "<p>Return anything unworn within 30 days, free of charge.</p>"),
+        "sv": ("Returer", "<p>Returnera oanvända varor inom 30 dagar, utan kostnad.</p>"),
+        "de": ("Rücksendungen", "<p>Ungetragene Ware innerhalb von 30 Tagen kostenlos zurück.</p>"),
+    },
+    "terms": {
+        "en": ("Terms and conditions", "<p>These terms apply to every order in this shop.</p>"),
+        "sv": ("Köpvillkor", "<p>Dessa villkor gäller för varje beställning i butiken.</p>"),
+        "de": ("AGB", "<p>Diese Bedingungen gelten für jede Bestellung in diesem Shop.</p>"),
+    },
+    "privacy": {
+        "en": ("Privacy policy", "<p>We keep only what your orders need.</p>"),
+        "sv": ("Integritetspolicy", "<p>Vi sparar bara det som dina beställningar kräver.</p>"),
+        "de": ("Datenschutz", "<p>Wir speichern nur, was Ihre Bestellungen brauchen.</p>"),
+    },
 }
 INACTIVE_ARTICLES = {"summer-preview"}
 
@@ -663,7 +679,7 @@ class _DemoBuilder:
             excerpt, description = texts[lang]
             name = names[lang_index]
             self.rows["product_texts"].append(
-                (pid, lang, name, excerpt, description, f"{name} | Demo", excerpt, name.lower())
+                (pid, lang, name, excerpt, description, name, excerpt, name.lower())
             )
 
     def _prices(self, pid: int, index: int, base_sek: int, discounted: bool, new: bool) -> None:
@@ -780,7 +796,7 @@ class _DemoBuilder:
                     )
                     parts.append({"type": "products", "products": featured})
                 self.rows["cms_texts"].append(
-                    (article_id, lang, title, f"{title} | Demo", title, json.dumps(parts))
+                    (article_id, lang, title, title, title, json.dumps(parts))
                 )
 
     def _checkout(self) -> None:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from django.http import Http404, HttpResponse
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from catalog.categories import CategoryPage
 from catalog.listing import Listing, ListingRequest, list_products, parse_listing_query
@@ -37,6 +38,15 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class PageNumber:
+    """One numbered link of the pagination; ``number`` 0 stands for the pages left out."""
+
+    number: int
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PageLinks:
     """Where the pagination's links go (site-relative, query strings included)."""
 
@@ -44,14 +54,24 @@ class PageLinks:
     next: str | None
     page: int
     num_pages: int
+    numbers: tuple[PageNumber, ...] = ()
 
 
 def page_links(request: PageRequest, listing: Listing) -> PageLinks:
     def url(query: str | None) -> str | None:
         return None if query is None else request.path + ("" if query == "?" else query)
 
+    numbers: list[PageNumber] = []
+    for link in listing.nearby_pages:
+        if numbers and link.number > numbers[-1].number + 1:
+            numbers.append(PageNumber(0, "", False))
+        numbers.append(PageNumber(link.number, url(link.query) or "", link.current))
     return PageLinks(
-        url(listing.previous_query), url(listing.next_query), listing.page, listing.num_pages
+        url(listing.previous_query),
+        url(listing.next_query),
+        listing.page,
+        listing.num_pages,
+        tuple(numbers),
     )
 
 
@@ -181,7 +201,7 @@ def render_search(request: PageRequest, q: str) -> HttpResponse:
     else:
         context["body"] = draw(request, template, context)
     # Result pages are endless combinations of one catalog: not for search engines.
-    title = f"Search: {q} · {SITE_NAME}" if q else f"Search · {SITE_NAME}"
+    title = _("Search: %(q)s") % {"q": q} if q else _("Search")
     head = _page_head(
         request,
         request.preview is None,

@@ -21,6 +21,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
@@ -93,7 +94,7 @@ def before_render(request: PageRequest, resolution: Resolution) -> HttpResponse 
     if resolution.kind == NOT_FOUND:
         raise Http404("nothing at this path")
     if resolution.kind == UNAVAILABLE:
-        meta = page_meta(request, title="Temporarily unavailable", robots="noindex, nofollow")
+        meta = page_meta(request, title=_("Temporarily unavailable"), robots="noindex, nofollow")
         response = render_page(request, "shop/unavailable.html", {"meta": meta}, status=503)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
@@ -191,7 +192,7 @@ def preview_open(request: PageRequest) -> HttpResponse:
     try:
         path, until = preview.read_link_token(request.GET.get("t", ""))
     except preview.PreviewLinkInvalid:
-        meta = page_meta(request, title="Preview link not valid", robots="noindex, nofollow")
+        meta = page_meta(request, title=_("Preview link not valid"), robots="noindex, nofollow")
         response = render_page(request, "shop/preview_denied.html", {"meta": meta}, status=403)
         return preview.mark_private(response)
     preview.grant(request, until)

@@ -1,5 +1,5 @@
 """What the header and footer of every shop page show: the category navigation, the
-country/language switcher and the cart link.
+country/language switcher, the cart link and the footer's links to CMS pages.
 
 Both are the same for every page view of one language (and, for the switcher, one country), so
 they are rendered once per reference data version and kept in this process
@@ -12,7 +12,7 @@ request; the template renders those live around the cached parts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,6 +32,14 @@ from storefront.shopper import ShopRequest, language_alternates
 
 OPTIONS_TEMPLATE = "includes/switcher_options.html"
 NAV_TEMPLATE = "shop/parts/nav.html"
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """A footer link to one of the shop's CMS pages, in the shopper's language."""
+
+    url: str
+    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +199,9 @@ def _cart_urls(localize: Callable[[str], str]) -> tuple[str, str]:
 
 
 def navigation(request: ShopRequest) -> dict[str, Any]:
-    """The header's links in the shopper's language: ``nav_categories``, ``home_url``,
-    ``search_url`` and the rendered ``nav``."""
+    """The header's and footer's links in the shopper's language: ``nav_categories``,
+    ``home_url``, ``search_url``, the rendered ``nav``, and the footer's ``footer_pages`` and
+    ``legal_pages``."""
     ctx = request.shopper
     # The links depend on the language, the category tree (both in the memo's version) and
     # the URLconf; the rendered list is the same for every page view.
@@ -209,4 +218,18 @@ def _build_navigation(request: ShopRequest) -> dict[str, Any]:
         "search_url": ctx.url(reverse("search")),
     }
     nav = mark_safe(render_to_string(NAV_TEMPLATE, links))  # noqa: S308 (our template)
-    return {**links, "nav": nav}
+    return {
+        **links,
+        "nav": nav,
+        "footer_pages": page_links(ctx.url, settings.FOOTER_PAGES),
+        "legal_pages": page_links(ctx.url, settings.LEGAL_PAGES),
+    }
+
+
+def page_links(
+    localize: Callable[[str], str], pages: Sequence[tuple[str, str]]
+) -> tuple[PageLink, ...]:
+    """Links to CMS pages named in the settings ((uri, English label) pairs): the footer costs
+    no Centra call, and the label is translated like any interface text (the defaults' are in
+    the catalogs; a shop that names other pages adds their labels to ``locale/``)."""
+    return tuple(PageLink(localize("/" + uri), gettext(label)) for uri, label in pages)

@@ -19,6 +19,8 @@ from django.utils.safestring import SafeString, mark_safe
 from storefront.shopper import language_alternates
 
 SITE_NAME: Final = "Centra Storefront"
+# Between a page's own title and the shop's name in the browser's title bar and search results.
+TITLE_SEPARATOR: Final = " | "
 # Escapes that keep a JSON document from closing the <script> element it sits in.
 _SCRIPT_ESCAPES: Final = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -42,6 +44,21 @@ class PageMeta:
     prev: str = ""  # absolute URLs of the neighbouring pages of a listing
     next: str = ""
     site_name: str = SITE_NAME
+
+    @property
+    def document_title(self) -> str:
+        """The ``<title>``: "<page> | <shop name>" (see :func:`document_title`)."""
+        return document_title(self.title)
+
+
+def document_title(title: str) -> str:
+    """Every page's ``<title>``: "<page> | <shop name>"; the shop's name alone for a page
+    without a title of its own, and unchanged when the title already ends with it (a
+    ``metaTitle`` an editor wrote that way in Centra)."""
+    title = " ".join(str(title).split())
+    if not title or title == SITE_NAME or title.endswith(TITLE_SEPARATOR + SITE_NAME):
+        return title or SITE_NAME
+    return title + TITLE_SEPARATOR + SITE_NAME
 
 
 def jsonld(data: dict[str, Any]) -> SafeString:

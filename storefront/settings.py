@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # With DEBUG on: the shop's 404 and 500 pages for shoppers, tracebacks in the console.
+    "storefront.errors.FriendlyErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "storefront.urls"
@@ -180,6 +182,44 @@ ACCOUNT_RATE_LIMIT_PER_IP = env.int("ACCOUNT_RATE_LIMIT_PER_IP", default=30)
 ACCOUNT_RATE_LIMIT_PER_EMAIL = env.int("ACCOUNT_RATE_LIMIT_PER_EMAIL", default=6)
 # Seconds a signed preview link stays valid.
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=3600)
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for makemessages; it is translated where it is shown. (Importing
+    django.utils.translation here would hide a settings error from manage.py.)"""
+    return message
+
+
+def _page_links(name: str, entries: list[str]) -> tuple[tuple[str, str], ...]:
+    """ "<CMS page URI>=<English label>" entries as (uri, label) pairs."""
+    pages = []
+    for entry in entries:
+        uri, sep, label = entry.partition("=")
+        uri = uri.strip().strip("/")
+        if not sep or not uri or not label.strip():
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is not <uri>=<label>, e.g. about=About us"
+            )
+        pages.append((uri, label.strip()))
+    return tuple(pages)
+
+
+# The footer's links to the shop's CMS pages (customer service and about; legal), with labels
+# translated through locale/ (gettext_noop puts the defaults' labels in the catalogs).
+_FOOTER_DEFAULT = [
+    "customer-service/shipping=" + gettext_noop("Shipping and delivery"),
+    "customer-service/returns=" + gettext_noop("Returns"),
+    "about=" + gettext_noop("About us"),
+]
+FOOTER_PAGES = _page_links("FOOTER_PAGES", env.list("FOOTER_PAGES", default=_FOOTER_DEFAULT))
+_LEGAL_DEFAULT = [
+    "terms=" + gettext_noop("Terms and conditions"),
+    "privacy=" + gettext_noop("Privacy policy"),
+]
+LEGAL_PAGES = _page_links("LEGAL_PAGES", env.list("LEGAL_PAGES", default=_LEGAL_DEFAULT))
+# Shoppers see the shop's own 404 and 500 pages even with DEBUG on (tracebacks go to the
+# console log); true brings back Django's debug pages.
+DEBUG_ERROR_PAGES = env.bool("DEBUG_ERROR_PAGES", default=False)
 # URLs per sitemap file before the sitemap becomes an index.
 SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=10000)
 
@@ -235,6 +275,9 @@ if ORDER_EVENT_MAX_RETRIES < 0 or ORDER_EVENT_TIMEOUT <= 0 or ORDER_EVENT_RETRY_
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The interface's translations (make messages); the page's language is the shopper's
+# (storefront.shopper), never the browser's Accept-Language.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

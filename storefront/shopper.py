@@ -49,6 +49,7 @@ from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from catalog.context import (
@@ -79,19 +80,29 @@ class ShopperContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # A thread serves one request after another: nothing may carry over the language of the
+        # last one (the admin and the probes never resolve a shopper, and stay in LANGUAGE_CODE).
+        translation.deactivate()
         language = None
         segment = request.path_info[1:].partition("/")[0]
         if _LANGUAGE_LIKE.match(segment):
             language, redirect = self._take_prefix(request)
             if redirect is not None:
                 return redirect
+            if language is not None:
+                # The URL names the language: the interface speaks it from the start, even in
+                # a view that writes a message before it reads the shopper context.
+                translation.activate(language)
         shop_request = cast(ShopRequest, request)
         shop_request.browser = BrowserState.of(request)
         # Resolved on first use: a request that never looks (health probes, static files, the
         # admin) pays nothing.
-        lazy = SimpleLazyObject(partial(resolve_context, request, language=language))
+        lazy = SimpleLazyObject(partial(_resolve_and_speak, request, language))
         shop_request.shopper = cast(ShopperContext, lazy)
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
         shop_request.browser.cookie.write(response)
         return response
 
@@ -141,6 +152,15 @@ def resolve_context(
     centra = choices.centra_location if country and country.code == choices.country else None
     state = choices.state if country and choices.country == country.code else None
     return build_context(ref, country=country, state=state, language=language, centra=centra)
+
+
+def _resolve_and_speak(request: HttpRequest, language: str | None) -> ShopperContext:
+    """The request's context; from here on the interface (Django's i18n: the templates' and
+    views' gettext) speaks the page's language. Every shop page reads its context before it
+    renders anything, so its texts come out in that language."""
+    ctx = resolve_context(request, language=language)
+    translation.activate(ctx.language)
+    return ctx
 
 
 def _header_country(request: HttpRequest, ref: Reference) -> CountryRef | None:

@@ -112,7 +112,7 @@ def test_product_object_carries_the_documented_fields(shopper: httpx.Client) -> 
         "descriptionHtml": (
             "<p>Relaxed Blazer in brown, made from linen. Cut for everyday wear.</p>"
         ),
-        "metaTitle": "Relaxed Blazer | Demo",
+        "metaTitle": "Relaxed Blazer",
         "metaDescription": "Relaxed Blazer in brown.",
         "metaKeywords": "relaxed blazer",
     }
@@ -875,7 +875,7 @@ def test_uri_resolves_cms_articles_and_the_home_page(server: httpx.Client) -> No
         "article": "1",
         "uri": "home",
         "title": "Welcome",
-        "metaTitle": "Welcome | Demo",
+        "metaTitle": "Welcome",
         "metaDescription": "Welcome",
         "parts": [
             {"type": "text", "html": "<p>New arrivals every week, delivered from Stockholm.</p>"},

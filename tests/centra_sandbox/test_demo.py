@@ -206,6 +206,9 @@ def test_cms_vouchers_and_checkout_methods(demo: sqlite3.Connection) -> None:
         ("about", 1, 0),
         ("customer-service/shipping", 1, 0),
         ("summer-preview", 0, 0),
+        ("customer-service/returns", 1, 0),
+        ("terms", 1, 0),
+        ("privacy", 1, 0),
     ]
     parts = json.loads(
         demo.execute(

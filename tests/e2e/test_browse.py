@@ -48,14 +48,16 @@ def test_browse_filter_open_a_product_and_switch_country_and_language(page, live
     # Sizes are labelled radios; a sold-out one cannot be chosen.
     assert page.get_by_role("radio", name=re.compile(r"^37")).is_enabled()
 
+    page.locator(".locale-menu summary").click()  # the header's compact country/language control
     page.select_option("#switcher-country", "DE")
     page.select_option("#switcher-language", "de")
-    page.get_by_role("button", name="Update").click()
+    page.locator(".locale-menu").get_by_role("button", name="Update").click()
     page.wait_for_url(re.compile(r"/de/womens/shoes/creme-loafer-brown$"))
     price = page.locator(".product-info .price-now").inner_text()
     assert price.startswith("€"), price
     assert page.locator("html").get_attribute("lang") == "de"
-    breadcrumbs = page.get_by_role("navigation", name="Breadcrumb")
+    # The interface is German too, down to the breadcrumbs' label.
+    breadcrumbs = page.get_by_role("navigation", name="Brotkrümelnavigation")
     assert (
         breadcrumbs.get_by_role("link", name="Schuhe").get_attribute("href") == "/de/womens/shoes"
     )
@@ -68,6 +70,7 @@ def test_shop_pages_work_without_javascript_and_fit_a_phone(browser, live_server
     try:
         page.goto(live_server.url + "/womens/shoes?sort=price_asc")
         assert page.locator(".product-card").count() == 4
+        page.locator(".filters-toggle").click()  # the "Filter" button opens the facets
         page.get_by_label(re.compile(r"^In stock only")).check()
         page.get_by_role("button", name="Apply").click()
         page.wait_for_url(re.compile(r"in_stock=1"))

@@ -384,9 +384,10 @@ def test_a_country_change_drops_an_item_not_sold_there_and_says_so(page: Page, l
     page.goto(live_server.url + "/cart/")
     expect(page.locator(".cart-line")).to_have_count(2)
 
-    page.select_option("#switcher-country", "US")
+    # The footer's country/language form (the header's is behind its compact control).
+    page.select_option("#footer-switcher-country", "US")
     with page.expect_navigation():
-        page.locator("form.switcher").get_by_role("button", name="Update").click()
+        page.locator(".site-footer form.switcher").get_by_role("button", name="Update").click()
 
     page.wait_for_url(re.compile(r"/cart/$"))
     expect(page.locator(".messages")).to_have_text(

@@ -99,7 +99,13 @@ def test_facets_show_counts_and_stay_selected(client) -> None:
 def test_the_filter_form_is_a_plain_get_form_with_labelled_controls(client) -> None:
     html = client.get(f"/{SHOES}").content.decode()
     assert '<form class="facets" method="get" action="/womens/shoes"' in html
-    assert '<label for="facet-sort">Sort by</label>' in html
+    # Sorting is its own small form beside the filters, applied on change (static/js/site.js)
+    # or with its button.
+    assert '<label for="sort">Sort by</label>' in html
+    assert '<select id="sort" name="sort" data-autosubmit>' in html
+    assert '<button type="submit" data-autosubmit-fallback>Sort</button>' in html
+    # On a phone the filters open from a "Filter" button that needs no JavaScript.
+    assert '<details class="filters">' in html
     for legend in ("Brand", "Size", "Collection", "Price", "Availability"):
         assert f"<legend>{legend}</legend>" in html
     assert '<button type="submit">Apply</button>' in html
@@ -169,7 +175,7 @@ def test_first_page_links_only_forward(client) -> None:
     html = client.get("/womens").content.decode()
     assert '<link rel="next" href="http://testserver/womens?page=2">' in html
     assert 'rel="prev"' not in html
-    assert '<a rel="next" href="/womens?page=2">Next page</a>' in html
+    assert '<a class="pagination-step" rel="next" href="/womens?page=2">Next page</a>' in html
     assert "Page 1 of 3" in html
     assert '<link rel="canonical" href="http://testserver/womens">' in html
 
@@ -177,8 +183,17 @@ def test_first_page_links_only_forward(client) -> None:
 @pytest.mark.usefixtures("ten_per_page")
 def test_middle_page_links_both_ways_keeping_filters(client) -> None:
     html = client.get("/womens?sort=name&page=2").content.decode()
-    assert '<a rel="prev" href="/womens?sort=name">Previous page</a>' in html
-    assert '<a rel="next" href="/womens?sort=name&amp;page=3">Next page</a>' in html
+    assert (
+        '<a class="pagination-step" rel="prev" href="/womens?sort=name">Previous page</a>' in html
+    )
+    assert (
+        '<a class="pagination-step" rel="next" href="/womens?sort=name&amp;page=3">Next page</a>'
+        in html
+    )
+    # Every page by its number, this one marked.
+    assert '<a href="/womens?sort=name" aria-label="Page 1">1</a>' in html
+    assert '<span class="pagination-current" aria-current="page">2</span>' in html
+    assert '<a href="/womens?sort=name&amp;page=3" aria-label="Page 3">3</a>' in html
     assert '<link rel="canonical" href="http://testserver/womens?page=2">' in html
 
 
@@ -224,7 +239,7 @@ def test_category_texts_follow_the_language_prefix(client) -> None:
     assert '<html lang="sv">' in html
     assert "<h1>Skor</h1>" in html
     assert '<a href="/sv/womens">Dam</a>' in html
-    assert "<title>Dam Skor</title>" in html
+    assert "<title>Dam Skor | Centra Storefront</title>" in html
 
 
 def test_listing_shows_sale_price_and_badges(client) -> None:

@@ -27,7 +27,7 @@ def test_home_shows_the_cms_home_article_with_its_blocks(client) -> None:
     products = next(block for block in article.blocks if block.type == "products")
     # The products block is drawn as cards from the local catalog, in the article's order.
     assert [card.id for card in products.cards] == [101, 106, 107, 108]
-    assert "<title>Welcome | Demo</title>" in html
+    assert "<title>Welcome | Centra Storefront</title>" in html
 
 
 def test_home_lists_category_entry_points(client) -> None:

@@ -101,11 +101,11 @@ def test_breadcrumbs_lead_to_the_category(client) -> None:
 def test_title_description_canonical_and_open_graph(client) -> None:
     html = client.get(BLAZER).content.decode()
     url = "http://testserver" + BLAZER
-    assert "<title>Relaxed Blazer | Demo</title>" in html
+    assert "<title>Relaxed Blazer | Centra Storefront</title>" in html
     assert '<meta name="description" content="Relaxed Blazer in brown.">' in html
     assert f'<link rel="canonical" href="{url}">' in html
     assert '<meta property="og:type" content="product">' in html
-    assert '<meta property="og:title" content="Relaxed Blazer | Demo">' in html
+    assert '<meta property="og:title" content="Relaxed Blazer">' in html
     assert f'<meta property="og:url" content="{url}">' in html
     assert (
         '<meta property="og:image" content="http://testserver/sandbox/media/standard/p101-1.svg">'

@@ -207,7 +207,7 @@ def test_cms_article_renders_its_typed_blocks(client, centra_sandbox) -> None:
     assert [block.type for block in article.blocks] == ["text", "image", "products"]
     # 102 is not sold in the shopper's market: left out of the cards.
     assert [card.id for card in article.blocks[2].cards] == [115, 116]
-    assert "<title>Lookbook | Demo</title>" in html
+    assert "<title>Lookbook | Demo | Centra Storefront</title>" in html
     assert '<meta property="og:type" content="article">' in html
 
 

@@ -71,7 +71,10 @@ def test_search_pagination_and_out_of_range(client, settings) -> None:
     response = client.get("/search?q=loafer")
     assert len(card_ids(response)) == 2
     html = response.content.decode()
-    assert '<a rel="next" href="/search?q=loafer&amp;page=2">Next page</a>' in html
+    assert (
+        '<a class="pagination-step" rel="next" href="/search?q=loafer&amp;page=2">Next page</a>'
+        in html
+    )
     assert len(card_ids(client.get("/search?q=loafer&page=2"))) == 1
     assert client.get("/search?q=loafer&page=3").status_code == 404
 
