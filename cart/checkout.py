@@ -14,7 +14,7 @@ gets, field by field.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django import forms
@@ -33,6 +33,22 @@ TERMS: Final = "termsAndConditions"
 NEWSLETTER: Final = "newsletter"
 SHIPPING_METHOD: Final = "shippingMethod"
 PAYMENT_METHOD: Final = "paymentMethod"
+CREATE_ACCOUNT: Final = "createAccount"
+ACCOUNT_PASSWORD: Final = "accountPassword"  # noqa: S105 (a field name)
+# Centra takes passwords of 4 to 128 characters (``docs/centra.md#customers``).
+PASSWORD_MAX_LENGTH: Final = 128
+# What a signed-in customer's ``loggedIn`` may fill in (the location's country and state stay
+# the shopper's current choice: the totals on the page are for them).
+_PREFILLED: Final = (
+    "email",
+    "firstName",
+    "lastName",
+    "address1",
+    "address2",
+    "zipCode",
+    "city",
+    "phoneNumber",
+)
 
 # Longest text Centra keeps for an address field; longer is not an address.
 FIELD_MAX_LENGTH: Final = 255
@@ -90,6 +106,7 @@ class CheckoutPage:
     terms_required: bool
     payment_fields: Mapping[str, Any]
     saved: Mapping[str, Any]  # the address fields Centra keeps for the selection
+    customer: Mapping[str, Any] = field(default_factory=dict)  # ``loggedIn``; {}: a guest
 
 
 def page_from(answer: Mapping[str, Any], ctx: ShopperContext) -> CheckoutPage:
@@ -132,6 +149,7 @@ def page_from(answer: Mapping[str, Any], ctx: ShopperContext) -> CheckoutPage:
             ADDRESS: obj(selection.get("address")),
             SHIPPING: obj(selection.get("shippingAddress")),
         },
+        customer=obj(answer.get("loggedIn")),
     )
 
 
@@ -164,6 +182,20 @@ class CheckoutForm(forms.Form):
         self.fields[NEWSLETTER] = forms.BooleanField(
             required=False, label=_("Send me the newsletter")
         )
+        if not page.customer:
+            # A guest may become a customer with this order (Centra registers them at payment).
+            self.fields[CREATE_ACCOUNT] = forms.BooleanField(
+                required=False, label=_("Create an account with these details")
+            )
+            self.fields[ACCOUNT_PASSWORD] = forms.CharField(
+                required=False,
+                strip=False,
+                max_length=PASSWORD_MAX_LENGTH,
+                label=_("Choose a password"),
+                widget=forms.PasswordInput(
+                    attrs={"autocomplete": "new-password"}, render_value=False
+                ),
+            )
         self.fields[TERMS] = forms.BooleanField(
             required=page.terms_required,
             label=_("I accept the terms and conditions"),
@@ -172,6 +204,8 @@ class CheckoutForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get(CREATE_ACCOUNT) and not data.get(ACCOUNT_PASSWORD):
+            self.add_error(ACCOUNT_PASSWORD, _("Please choose a password for your account."))
         for part in (ADDRESS, SHIPPING):
             if part == SHIPPING and not data.get(DIFFERENT_SHIPPING):
                 continue
@@ -205,7 +239,8 @@ class CheckoutForm(forms.Form):
     def add_centra_errors(self, errors: Mapping[str, Any]) -> None:
         """Centra's field errors next to their fields; the rest above the form."""
         for key, message in errors.items():
-            self.add_error(key if key in self.fields else None, _message(key, message))
+            name = ACCOUNT_PASSWORD if key == f"{ADDRESS}.password" else key
+            self.add_error(name if name in self.fields else None, _message(key, message))
 
     def fields_of(self, part: str) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith(f"{part}.")]
@@ -230,19 +265,28 @@ def visible_fields(payment_fields: Mapping[str, Any], part: str) -> list[str]:
     return names
 
 
-def payment_fields_from(data: Mapping[str, Any]) -> dict[str, Any]:
+def payment_fields_from(data: Mapping[str, Any], *, register: bool = False) -> dict[str, Any]:
     """The form's cleaned data as Centra's payment fields: ``address``, ``shippingAddress`` when
-    it differs, and the newsletter opt-in (Centra reads it inside the address)."""
+    it differs, and the newsletter opt-in (Centra reads it inside the address). With
+    ``register`` (``POST payment`` only: the password is never saved as a typed field), the
+    account the shopper asked for: ``address.register`` and ``address.password``."""
     fields: dict[str, Any] = {ADDRESS: _part(data, ADDRESS)}
     fields[ADDRESS][NEWSLETTER] = bool(data.get(NEWSLETTER))
+    if register and wants_account(data):
+        fields[ADDRESS]["register"] = True
+        fields[ADDRESS]["password"] = data[ACCOUNT_PASSWORD]
     if data.get(DIFFERENT_SHIPPING):
         fields[SHIPPING] = _part(data, SHIPPING)
     return fields
 
 
+def wants_account(data: Mapping[str, Any]) -> bool:
+    return bool(data.get(CREATE_ACCOUNT) and data.get(ACCOUNT_PASSWORD))
+
+
 def initial_values(page: CheckoutPage) -> dict[str, Any]:
-    """What Centra kept for this selection (an earlier visit, an account), else the shopper's
-    country: nothing typed is asked for twice."""
+    """What Centra kept for this selection (an earlier visit), then the signed-in customer's
+    details, else the shopper's country: nothing typed is asked for twice."""
     initial: dict[str, Any] = {
         SHIPPING_METHOD: page.shipping_method,
         PAYMENT_METHOD: page.payment_method,
@@ -253,6 +297,10 @@ def initial_values(page: CheckoutPage) -> dict[str, Any]:
         for name, value in obj(page.saved.get(part)).items():
             if isinstance(value, str) and value:
                 initial[f"{part}.{name}"] = value
+    for name in _PREFILLED:
+        value = page.customer.get(name)
+        if isinstance(value, str) and value:
+            initial.setdefault(f"{ADDRESS}.{name}", value)
     shipping = obj(page.saved.get(SHIPPING))
     if any(isinstance(v, str) and v for k, v in shipping.items() if k not in ("country", "email")):
         initial[DIFFERENT_SHIPPING] = True
@@ -319,6 +367,10 @@ def _message(key: str, message: Any) -> str:
     field = str(_LABELS.get(key.rpartition(".")[2], ""))
     if words in ("required", "must be set"):
         return str(_("Please fill this in.")) if field else str(_("Something required is missing."))
+    if key == f"{ADDRESS}.email" and words == "already registered":
+        return str(_("An account with this email already exists. Sign in, or pay as a guest."))
+    if key == f"{ADDRESS}.password" and words == "not valid":
+        return str(_("This password is not accepted: please use 4 to 128 characters."))
     if words in ("not valid", "invalid"):
         return str(_("Please check this."))
     if key == TERMS:

@@ -9,12 +9,10 @@ not trusted here.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any, cast
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import (
     Http404,
@@ -33,7 +31,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cart import payment
-from cart.checkout import CheckoutForm, CheckoutPage, page_from, payment_fields_from
+from cart.checkout import (
+    CheckoutForm,
+    CheckoutPage,
+    page_from,
+    payment_fields_from,
+    wants_account,
+)
 from cart.models import PaymentAttempt
 from cart.payment_policy import policy_for
 from cart.receipts import receipt_from
@@ -45,8 +49,8 @@ from centra.connection import get_client
 from centra.errors import CentraError
 from storefront.meta import page_meta
 from storefront.pages import render_page
-from storefront.session import CentraSession
-from storefront.shopper import ShopRequest
+from storefront.session import CentraSession, CustomerLogin
+from storefront.shopper import ShopRequest, shopper_ip
 
 # The longest widget callback worth reading: its card fields and addresses.
 MAX_WIDGET_BODY = 16 * 1024
@@ -92,6 +96,10 @@ def checkout(request: ShopRequest) -> HttpResponse:
         for text in outcome.messages:
             form.add_error(None, text)
         return _render_checkout(request, _page(request, token), form, status=400)
+    if wants_account(form.cleaned_data):
+        # Centra registered the shopper and logged the session in with the payment.
+        CustomerLogin(request.browser).sign_in(form.cleaned_data.get("address.firstName") or "")
+        request.session.cycle_key()
     return _follow(request, outcome)
 
 
@@ -226,18 +234,6 @@ def receipt(request: ShopRequest, attempt_id: UUID) -> HttpResponse:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def shopper_ip(request: HttpRequest) -> str:
-    """The shopper's IP address for Centra's fraud checks: from ``SHOPPER_IP_HEADER`` when the
-    proxy sets one (the first address of a list), else the connection's; "" when not an IP."""
-    header = settings.SHOPPER_IP_HEADER
-    raw = request.headers.get(header, "") if header else request.META.get("REMOTE_ADDR", "")
-    candidate = raw.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
 
 
 def _page(request: ShopRequest, token: str, *, remember: bool = True) -> CheckoutPage:

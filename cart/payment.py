@@ -101,7 +101,7 @@ def start(
         "paymentReturnPage": back.return_url,
         "paymentFailedPage": back.failed_url,
         "termsAndConditions": bool(data.get("termsAndConditions")),
-        **payment_fields_from(data),
+        **payment_fields_from(data, register=True),
     }
     return _pay(browser, attempt, body, ip_address, client)
 

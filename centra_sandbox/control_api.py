@@ -30,6 +30,14 @@ Outboxes:
 - ``GET /_sandbox/webhook-config`` -> ``{url, secret_set, batch_size}``; ``PUT`` with any of
   ``{"url": "http://..." | null, "secret": "..." | null, "batch_size": 100}`` changes it.
 
+Orders:
+
+- ``POST /_sandbox/orders/{order}/shipments`` with ``{"carrier", "service", "trackingId",
+  "trackingUrl"}`` (strings; ``trackingUrl`` an absolute http(s) URL or empty, the rest
+  optional, plus optional ``returnSlipTracking``, ``additionalMessage``, ``shippedDate``) ships
+  the order: it then lists the shipment in ``POST orders``. -> ``{"shipment": {...}}``; 404 for
+  an unknown order.
+
 Requests and faults:
 
 - ``GET /_sandbox/requests`` -> ``{"POST products": 3, ..., "*": 3}`` (Checkout API calls per
@@ -373,6 +381,46 @@ def change_category(call: Call) -> dict[str, Any]:
     )
     queue_webhook(call.sandbox, {"categories": [str(cid)], "products": products})
     return _category_view(call, cid)
+
+
+# -- orders ---------------------------------------------------------------------------------------
+
+_SHIPMENT_FIELDS = {
+    "carrier": "carrier",
+    "service": "service",
+    "trackingId": "tracking_id",
+    "trackingUrl": "tracking_url",
+    "returnSlipTracking": "return_slip_tracking",
+    "additionalMessage": "additional_message",
+    "shippedDate": "shipped_date",
+}
+
+
+@control.route("POST", "orders/{order}/shipments")
+def ship_order(call: Call) -> dict[str, Any]:
+    number = str(call.params["order"])
+    if call.db.execute("SELECT 1 FROM orders WHERE number = ?", (number,)).fetchone() is None:
+        raise ApiError(404, {"order": "not found"})
+    errors = _Errors()
+    _unknown_keys(call.body, tuple(_SHIPMENT_FIELDS), errors)
+    values = {"shipped_date": _now_text()}
+    for key, column in _SHIPMENT_FIELDS.items():
+        value = call.body.get(key, values.get(column, ""))
+        if not isinstance(value, str) or len(value) > MAX_NAME_LENGTH:
+            errors[key] = "must be a string of at most 255 characters"
+        values[column] = value
+    url = values.get("tracking_url", "")
+    if url and not (url.startswith(("http://", "https://")) and "://" in url[:8]):
+        errors["trackingUrl"] = "must be an absolute http or https URL"
+    errors.raise_any()
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cursor = call.db.execute(
+        f"INSERT INTO shipments (order_number, {columns}) VALUES (?, {marks})",  # noqa: S608
+        (number, *values.values()),
+    )
+    shipment = {key: values[column] for key, column in _SHIPMENT_FIELDS.items()}
+    return {"shipment": {"shipmentId": str(cursor.lastrowid), **shipment}}
 
 
 # -- outboxes -------------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ def orders(call: Call) -> dict[str, Any]:
     ).fetchall()
     envelope = selection_response(call)
     return {
-        "orders": [_listed_order(row["data"]) for row in rows],
+        "orders": [_listed_order(call, row["data"]) for row in rows],
         "ordersPaging": {
             "from": start,
             "size": max(total - start, 0) if size is None else size,
@@ -203,10 +203,26 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _listed_order(data: str) -> dict[str, Any]:
+def _listed_order(call: Call, data: str) -> dict[str, Any]:
+    """An order as ``POST orders`` lists it: with its ``shipments`` (the control API's
+    ``POST /_sandbox/orders/{order}/shipments`` ships one), oldest first."""
     order = json.loads(data)
-    # Orders in this list carry their shipments; none are ever shipped in the sandbox.
-    order.setdefault("shipments", [])
+    rows = call.db.execute(
+        "SELECT * FROM shipments WHERE order_number = ? ORDER BY id", (order["order"],)
+    ).fetchall()
+    order["shipments"] = [
+        {
+            "shipmentId": str(row["id"]),
+            "shippedDate": row["shipped_date"],
+            "carrier": row["carrier"],
+            "service": row["service"],
+            "trackingId": row["tracking_id"],
+            "trackingUrl": row["tracking_url"],
+            "returnSlipTracking": row["return_slip_tracking"],
+            "additionalMessage": row["additional_message"],
+        }
+        for row in rows
+    ]
     return order
 
 

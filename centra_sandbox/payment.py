@@ -50,6 +50,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from centra_sandbox import accounts
 from centra_sandbox.http import ApiError, Call, api
 from centra_sandbox.money import currency_format
 from centra_sandbox.payment_signing import SIGNED_FIELDS, provider_fields, signature, with_query
@@ -139,6 +140,7 @@ def start_payment(call: Call) -> tuple[int, dict[str, Any]] | dict[str, Any]:
             **selection_response(call),
         }
 
+    _register_at_checkout(call, selection_id)
     priced = price_selection(db, selection_id)
     specific = call.body.get("paymentMethodSpecificFields")
     widget = method["kind"] == WIDGET_KIND and priced.grand_total != 0
@@ -210,6 +212,29 @@ def _accepted_checkout(
         ),
     )
     return method, pages
+
+
+def _register_at_checkout(call: Call, selection_id: str) -> None:
+    """``address.register: true`` with ``address.password`` creates the customer from the
+    checkout's address and logs the session in, so the order is theirs (Centra's subscription
+    docs: "Register during checkout"). A session already logged in ignores them. A refusal (406
+    ``address.password`` not valid, 409 ``address.email`` already registered) changes nothing."""
+    raw = call.body.get("address")
+    if not isinstance(raw, dict) or raw.get("register") is not True:
+        return
+    if session_customer(call) is not None:
+        return
+    password = raw.get("password")
+    if not accounts.valid_password(password):
+        raise ApiError(406, {"address.password": accounts.NOT_VALID})
+    address = json.loads(load_selection(call.db, selection_id)["address"] or "{}")
+    email = str(address.get("email") or "")
+    if accounts.find_customer(call.db, email) is not None:
+        raise ApiError(409, {"address.email": "already registered"})
+    fields = {k: address[k] for k in accounts.ADDRESS_FIELDS if isinstance(address.get(k), str)}
+    fields["newsletter"] = address.get("newsletter") is True
+    customer_id = accounts.create_customer(call.db, email, password, fields, call.now)
+    accounts.log_in(call.db, call.require_token(), customer_id, call.now)
 
 
 def _record_payment(

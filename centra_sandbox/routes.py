@@ -9,4 +9,5 @@ from centra_sandbox import (  # noqa: F401
     media,
     payment,
     selection,
+    wishlists,
 )

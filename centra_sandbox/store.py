@@ -180,6 +180,16 @@ CREATE TABLE IF NOT EXISTS orders (
     number TEXT PRIMARY KEY, selection_id TEXT NOT NULL UNIQUE, customer_id INTEGER,
     token TEXT, created_at REAL NOT NULL, data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS shipments (
+    id INTEGER PRIMARY KEY, order_number TEXT NOT NULL REFERENCES orders(number),
+    shipped_date TEXT NOT NULL, carrier TEXT NOT NULL, service TEXT NOT NULL,
+    tracking_id TEXT NOT NULL, tracking_url TEXT NOT NULL, return_slip_tracking TEXT NOT NULL,
+    additional_message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wishlist_items (
+    id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, product_id INTEGER NOT NULL,
+    created_at REAL NOT NULL, UNIQUE (customer_id, product_id)
+);
 CREATE TABLE IF NOT EXISTS payments (
     id TEXT PRIMARY KEY, selection_id TEXT NOT NULL, method TEXT NOT NULL,
     amount TEXT NOT NULL, currency TEXT NOT NULL, return_page TEXT NOT NULL,

@@ -33,6 +33,16 @@ def return_path(request: HttpRequest, wanted: str | None, language: str | None =
     return f"{path}?{query}" if query else path
 
 
+def safe_path(request: HttpRequest, wanted: str | None) -> str | None:
+    """``wanted`` when it is a path on this site (with its query), else None: for a ``next``
+    that must not fall back to the Referer (the sign-in page's own, say)."""
+    found = _same_site_path(request, wanted)
+    if found is None:
+        return None
+    path, query = found
+    return f"{path}?{query}" if query else path
+
+
 def _same_site_path(request: HttpRequest, url: str | None) -> tuple[str, str] | None:
     if not url or not url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -6,10 +6,11 @@ Two places, by what needs them:
 - the **shopper cookie** (:class:`ShopperCookie`, signed, so it cannot be forged): what every
   page needs to render, so that catalog pages never read the server-side session: the shopper's
   choices and the market and pricelist Centra chose for their selection
-  (:class:`ShopperChoices`), the cart's item count for the header, and a preview grant;
+  (:class:`ShopperChoices`), the cart's item count and the signed-in customer's first name for
+  the header (:class:`CustomerLogin`), and a preview grant;
 - the **Django session** (server side): what must stay secret or be revocable: the Centra
-  selection token and the payments this browser started (:class:`CentraSession`), and staff
-  sign-in.
+  selection token and the payments this browser started (:class:`CentraSession`), whether
+  that token is logged in to a customer account (:class:`CustomerLogin`), and staff sign-in.
 
 A page that only shows the catalog costs no session read, with a cart or without.
 :class:`BrowserState` carries both to the services; the shopper context middleware puts one on
@@ -37,6 +38,7 @@ MAX_PAYMENTS: Final = 20
 CHOICES: Final = "choices"
 CART_COUNT: Final = "count"
 PREVIEW_UNTIL: Final = "preview"
+CUSTOMER: Final = "customer"
 
 
 class ShopperCookie:
@@ -205,9 +207,12 @@ class CentraSession:
         return SelectionChange(before, after, token_replaced=replaced)
 
     def forget_selection(self) -> None:
-        """The selection became an order (or is gone): the next cart starts afresh."""
+        """The selection became an order (or is gone): the next cart starts afresh. A token
+        logged in to a customer account is kept: the login is tied to it, and after an order
+        Centra gives it a new, empty selection."""
         data = self._data()
-        data.pop("token", None)
+        if data.get(CUSTOMER) is not True:
+            data.pop("token", None)
         self._session[CENTRA_KEY] = data
         self._set_count(0)
 
@@ -225,6 +230,50 @@ class CentraSession:
     def add_payment(self, payment_id: str) -> None:
         # The latest few are enough: a receipt is looked at right after paying.
         self._write(payments=[*self.payments, payment_id][-MAX_PAYMENTS:])
+
+
+class CustomerLogin:
+    """Whether the shopper's Centra session is logged in to a customer account.
+
+    The session holds the fact (it grants the account pages; it goes with the session); the
+    cookie holds only the first name the header greets with, so every page, cached catalog
+    pages included, shows "Sign in" or the name without a session read or a Centra call. The
+    name in the cookie is a greeting, never a permission: account pages ask the session and
+    Centra."""
+
+    def __init__(self, browser: BrowserState) -> None:
+        self._session = browser.session
+        self._cookie = browser.cookie
+
+    @property
+    def signed_in(self) -> bool:
+        data = self._session.get(CENTRA_KEY)
+        return isinstance(data, dict) and data.get(CUSTOMER) is True
+
+    @property
+    def greeting_name(self) -> str | None:
+        """The first name the header shows ("" for a customer without one); None: signed out."""
+        name = self._cookie.get(CUSTOMER)
+        return name if isinstance(name, str) else None
+
+    def sign_in(self, first_name: str) -> None:
+        data = self._session.get(CENTRA_KEY)
+        data = dict(data) if isinstance(data, dict) else {}
+        data[CUSTOMER] = True
+        self._session[CENTRA_KEY] = data
+        self.greet(first_name)
+
+    def greet(self, first_name: str) -> None:
+        """The name the header shows (after a profile change, say)."""
+        self._cookie[CUSTOMER] = first_name[:40]
+
+    def sign_out(self) -> None:
+        data = self._session.get(CENTRA_KEY)
+        if isinstance(data, dict) and CUSTOMER in data:
+            data = dict(data)
+            del data[CUSTOMER]
+            self._session[CENTRA_KEY] = data
+        self._cookie.pop(CUSTOMER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "storefront.chrome.shopper",
+                "accounts.context_processors.account",
             ],
         },
     },
@@ -181,6 +182,11 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 CMS_CACHE_SECONDS = env.int("CMS_CACHE_SECONDS", default=60)
 # After Centra failed to answer, seconds before it is asked again.
 CENTRA_DOWN_SECONDS = env.int("CENTRA_DOWN_SECONDS", default=15)
+# Sign-in, register, password reset and newsletter attempts allowed per window, per IP address
+# and per email address (accounts/rate_limits.py), counted in the cache.
+ACCOUNT_RATE_LIMIT_WINDOW = env.int("ACCOUNT_RATE_LIMIT_WINDOW", default=300)
+ACCOUNT_RATE_LIMIT_PER_IP = env.int("ACCOUNT_RATE_LIMIT_PER_IP", default=30)
+ACCOUNT_RATE_LIMIT_PER_EMAIL = env.int("ACCOUNT_RATE_LIMIT_PER_EMAIL", default=6)
 # Seconds a signed preview link stays valid.
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=3600)
 

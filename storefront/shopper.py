@@ -41,6 +41,7 @@ shopper cookie (:mod:`storefront.session`) and reference lookups from :mod:`cata
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from functools import partial
@@ -182,3 +183,16 @@ def language_alternates(
     path = request.path_info
     codes = sorted(ref.languages, key=lambda code: (code != ref.default_language, code))
     return [(code, localized_path(path, code, ref.default_language)) for code in codes]
+
+
+def shopper_ip(request: HttpRequest) -> str:
+    """The shopper's IP address (for Centra's fraud checks, and what rate limits count by):
+    from ``SHOPPER_IP_HEADER`` when the proxy sets one (the first address of a list), else the
+    connection's; "" when not an IP."""
+    header = settings.SHOPPER_IP_HEADER
+    raw = request.headers.get(header, "") if header else request.META.get("REMOTE_ADDR", "")
+    candidate = raw.split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return ""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("routing.urls")),
     path("", include("cart.urls")),
+    path("", include("accounts.urls")),
     # Last: any path nothing above claims is a product, category or CMS page (or a 404).
     re_path(r"^(?P<path>.+)$", serve, name="catch-all"),
 ]

@@ -2164,6 +2164,43 @@ def test_newsletter_subscription(shopper: httpx.Client) -> None:
     assert by_body["subscribed"] is True
 
 
+WISHLIST_ITEM = {
+    "wishlistItem": ID,
+    "product": {"product": ID, "name": str, "uri": str},
+    "createdAt": DATETIME,
+}
+WISHLIST = {
+    "token": TOKEN,
+    "wishlist": {"wishlist": Exactly(0), "isDefault": Exactly(True), "items": [WISHLIST_ITEM]},
+}
+
+
+@covers(
+    "GET customer/wishlists/{wishlist}",
+    "POST customer/wishlists/{wishlist}/items/{item}",
+    "DELETE customer/wishlists/{wishlist}/items/{item}",
+)
+def test_wishlist_add_list_remove(shop: Sandbox, shopper: httpx.Client) -> None:
+    start(shopper)
+    answers_error(shopper.get("customer/wishlists/0"), 403, {"accessRight": "denied"}, exact=True)
+    register(shopper)
+
+    added = answers(shopper.post("customer/wishlists/0/items/9001"), 200, WISHLIST)
+    listed = answers(shopper.get("customer/wishlists/0"), 200, WISHLIST)
+    removed = answers(shopper.delete("customer/wishlists/0/items/9001"), 200, WISHLIST)
+
+    assert [i["product"]["product"] for i in added["wishlist"]["items"]] == ["9001"]
+    assert listed["wishlist"] == added["wishlist"]
+    assert removed["wishlist"]["items"] == []
+    answers_error(
+        shopper.post("customer/wishlists/0/items/424242"),
+        404,
+        {"displayItem": "display item not found"},
+        exact=True,
+    )
+    answers_error(shopper.get("customer/wishlists/1"), 404, {"wishlist": "not found"}, exact=True)
+
+
 # == webhooks ==================================================================================
 
 
