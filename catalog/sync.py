@@ -256,6 +256,7 @@ def _execute(
             ctx.where = exc.where
             exc = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
         log.warning("%s sync #%s failed at %s", run.kind, run.pk, ctx.where, exc_info=exc)
+        run.failure = exc
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: {_describe(exc)}")
     except BaseException:
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: interrupted")
