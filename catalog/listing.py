@@ -25,9 +25,10 @@ longer in the listing (its name).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -52,6 +53,12 @@ from catalog.search import match_scores
 PER_PAGE: Final = 48
 MAX_VALUES_PER_FILTER: Final = 50
 PRICE_BUCKETS: Final = 6  # roughly how many price ranges a listing offers
+# A price filter's bounds: no price is near a trillion, and the database's numeric column
+# (and Decimal's context) overflow on exponents like 1E+1000000 long before that.
+MAX_PRICE: Final = Decimal(10) ** 12
+PRICE_PLACES: Final = 4
+_DIGITS: Final = re.compile(r"[0-9]+")
+_AMOUNT: Final = re.compile(r"[0-9]{1,13}(\.[0-9]{1,4})?")
 
 SORT_LABELS: Final = {
     "relevance": "Relevance",
@@ -81,16 +88,12 @@ class PriceRange:
         low_text, dash, high_text = text.strip().partition("-")
         if not dash:
             return None
-        try:
-            low = Decimal(low_text) if low_text else Decimal(0)
-            high = Decimal(high_text) if high_text else None
-        except InvalidOperation:
+        # Plain decimals only ("500", "99.95"): no exponent, sign, "NaN" or non-ASCII digit.
+        if any(part and not _AMOUNT.fullmatch(part) for part in (low_text, high_text)):
             return None
-        if (
-            not low.is_finite()
-            or low < 0
-            or (high is not None and (not high.is_finite() or high <= low))
-        ):
+        low = Decimal(low_text) if low_text else Decimal(0)
+        high = Decimal(high_text) if high_text else None
+        if low > MAX_PRICE or (high is not None and (high <= low or high > MAX_PRICE)):
             return None
         return cls(low, high)
 
@@ -156,7 +159,8 @@ def _values(query: Any, key: str) -> list[str]:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    # ASCII digits only: superscript two is a digit to str.isdigit, not to int().
+    return int(text) if _DIGITS.fullmatch(text) and len(text) < 10 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +176,7 @@ def parse_listing_query(query: Any) -> ListingRequest:
     page_values = _values(query, "page")
     page = 1
     if page_values:
-        page = int(page_values[-1]) if page_values[-1].isdigit() and len(page_values[-1]) < 7 else 0
+        page = n if (n := _int(page_values[-1])) is not None and n < 1_000_000 else 0
     return ListingRequest(ListingFilters.from_query(query), sort[-1] if sort else None, page)
 
 
@@ -495,7 +499,7 @@ def _size_facet(priced: QuerySet[Product], filters: ListingFilters) -> tuple[Fac
 
 def _size_rank(size_id: str) -> tuple[int, int, str]:
     # Centra's size ids follow the size chart's order; numeric ones compare as numbers.
-    if size_id.isdigit():
+    if _DIGITS.fullmatch(size_id) and len(size_id) < 10:
         return (0, int(size_id), "")
     return (1, 0, size_id)
 
