@@ -56,7 +56,8 @@ PRICE_BUCKETS: Final = 6  # roughly how many price ranges a listing offers
 # A price filter's bounds: no price is near a trillion, and the database's numeric column
 # (and Decimal's context) overflow on exponents like 1E+1000000 long before that.
 MAX_PRICE: Final = Decimal(10) ** 12
-PRICE_PLACES: Final = 4
+# More ranges than a listing offers (PRICE_BUCKETS) are not a shopper's choice.
+MAX_PRICE_RANGES: Final = 2 * PRICE_BUCKETS
 _DIGITS: Final = re.compile(r"[0-9]+")
 _AMOUNT: Final = re.compile(r"[0-9]{1,13}(\.[0-9]{1,4})?")
 
@@ -131,7 +132,7 @@ class ListingFilters:
             brands=tuple(sorted(brands)),
             sizes=tuple(sorted({v for v in _values(query, "size") if v})),
             collections=tuple(sorted(collections)),
-            prices=tuple(sorted(prices, key=PriceRange.sort_key)),
+            prices=tuple(sorted(prices, key=PriceRange.sort_key))[:MAX_PRICE_RANGES],
             in_stock=bool(in_stock) and in_stock[-1] in ("1", "on", "true"),
         )
 
@@ -170,9 +171,48 @@ class ListingRequest:
     page: int  # 0 when the page parameter is not a positive number: out of range
 
 
+@dataclass(frozen=True, slots=True)
+class FilterValues:
+    """Every value a brand, collection or size filter can take in the catalog."""
+
+    brands: frozenset[int]
+    collections: frozenset[int]
+    sizes: frozenset[str]
+
+
+def filter_values() -> FilterValues:
+    """Three queries; callers keep the answer while the catalog is unchanged."""
+    return FilterValues(
+        brands=frozenset(Brand.objects.values_list("id", flat=True)),
+        collections=frozenset(Collection.objects.values_list("id", flat=True)),
+        sizes=frozenset(
+            Item.objects.exclude(name="").order_by().values_list("name", flat=True).distinct()
+        ),
+    )
+
+
+def needs_checking(asked: ListingRequest) -> bool:
+    return bool(asked.filters.brands or asked.filters.collections or asked.filters.sizes)
+
+
+def known_only(asked: ListingRequest, values: FilterValues) -> ListingRequest:
+    """``asked`` without filter values the catalog does not have, so made-up values neither
+    reach a query nor become cache keys of their own (the page's canonical URL carries no
+    filter, so a search engine is not led to them either)."""
+    filters = asked.filters
+    kept = replace(
+        filters,
+        brands=tuple(b for b in filters.brands if b in values.brands),
+        collections=tuple(c for c in filters.collections if c in values.collections),
+        sizes=tuple(s for s in filters.sizes if s in values.sizes),
+    )
+    return replace(asked, filters=kept)
+
+
 def parse_listing_query(query: Any) -> ListingRequest:
-    """Filters, sort and page from a listing's query string."""
-    sort = _values(query, "sort")
+    """Filters, sort and page from a listing's query string; an unknown sort is no sort (the
+    listing's default), and at most ``MAX_PRICE_RANGES`` price ranges are kept."""
+    sort = [v for v in _values(query, "sort") if v in SORT_LABELS]
     page_values = _values(query, "page")
     page = 1
     if page_values:
