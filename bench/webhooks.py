@@ -172,15 +172,19 @@ def run(args: argparse.Namespace) -> int:
             fresh_at = wait_until_fresh(database_url, sent["final"], sent["last"] + 120)
             time.sleep(WINDOW + 3)  # anything still scheduled would run now: count it too
             counts = httpx.get(f"{sandbox_url}/_sandbox/requests").json()
-            runs = query(
-                database_url,
-                "SELECT COUNT(*) FROM catalog_syncrun WHERE trigger = 'webhook' AND id > %s",
-                (runs_before,),
-            )[0][0]
+            durations = [
+                (finished - started).total_seconds()
+                for started, finished in query(
+                    database_url,
+                    "SELECT started_at, finished_at FROM catalog_syncrun "
+                    "WHERE trigger = 'webhook' AND id > %s ORDER BY id",
+                    (runs_before,),
+                )
+            ]
             statuses = query(
                 database_url, "SELECT status, COUNT(*) FROM catalog_webhookevent GROUP BY status"
             )
-            report(counts, runs, statuses, sent, fresh_at)
+            report(counts, durations, statuses, sent, fresh_at)
         finally:
             for process in reversed(processes):
                 process.terminate()
@@ -220,7 +224,7 @@ def wait_until_fresh(database_url: str, final: dict[str, float], deadline: float
 
 def report(
     counts: dict[str, int],
-    runs: int,
+    durations: list[float],
     statuses: list[tuple[str, int]],
     sent: dict[str, Any],
     fresh_at: float | None,
@@ -228,7 +232,8 @@ def report(
     total = counts.get("*", 0)
     print(f"answers to the deliveries: {sent['statuses']}")
     print(f"webhook events: {dict(statuses)}")
-    print(f"partial sync runs: {runs}")
+    shown = ", ".join(f"{d:.2f}" for d in durations)
+    print(f"partial sync runs: {len(durations)} (seconds each: {shown})")
     per_route = {k: v for k, v in counts.items() if k != "*"}
     verdict = "ok" if total <= TARGET_REQUESTS else "OVER"
     print(f"Centra requests: {total} {per_route} (target <= {TARGET_REQUESTS}: {verdict})")

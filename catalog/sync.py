@@ -16,6 +16,7 @@ Changes are announced with :data:`catalog.signals.catalog_changed`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -390,20 +391,15 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
     if not ctx.markets or not ctx.languages:
         _read_reference(ctx, set(REFERENCE_KINDS))
     size = min(settings.CATALOG_SYNC_PAGE_SIZE, MAX_IDS_PER_CALL)
+    passes = [(m, lang, lang == ctx.languages[0]) for m in ctx.markets for lang in ctx.languages]
     for batch in _chunks(ids, size):
-        for market in ctx.markets:
-            for language in ctx.languages:
-                related = language == ctx.languages[0]
-                products, _ = ctx.fetch(
-                    f"products {batch[0]}..{batch[-1]} in market {market}, language {language}",
-                    catalog_api.products_page,
-                    market=market,
-                    language=language,
-                    limit=len(batch),
-                    product_ids=batch,
-                    related=related,
-                )
-                _write_page(ctx, products, market, language, related)
+        # The next market x language is read while this one is written, as in a full sync:
+        # a webhook burst's products are fresh sooner.
+        read = functools.partial(ctx.read_page, product_ids=batch)
+        with closing(read_ahead(read, passes, len(batch))) as pages:
+            for page in pages:
+                ctx.where = f"products {batch[0]}..{batch[-1]} in {page.where}"
+                _write_page(ctx, page.products, page.market, page.language, page.related)
     ctx.where = "removing what was not seen"
     stale = Q(last_seen_run__lt=ctx.mark)
     with transaction.atomic():

@@ -121,6 +121,8 @@ def test_deliveries_are_rate_limited_per_source_address(
     client: Client, signed: str, settings
 ) -> None:
     settings.CATALOG_WEBHOOK_RATE_LIMIT = 3
+    if 60 - time.time() % 60 < 5:  # the bucket refills at the minute's start: not mid-test
+        time.sleep(60 - time.time() % 60 + 0.1)
     answers = [deliver(client, {"products": [str(n)]}).status_code for n in range(1, 6)]
     other = deliver(client, {"products": ["9"]}, REMOTE_ADDR="192.0.2.7")
 
