@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             wait_for(web_port, web)
             paths = random_paths(args.paths, categories)
             with httpx.Client(base_url=f"http://127.0.0.1:{web_port}", timeout=30) as client:
-                for path in paths[:20]:  # warm each worker's imports and caches (uncounted)
+                for _ in range(20):  # warm each worker's imports and caches (uncounted)
                     client.get("/healthz")
                 httpx.delete(f"{sandbox_url}/_sandbox/requests").raise_for_status()
                 latencies: list[float] = []
