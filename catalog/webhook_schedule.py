@@ -10,9 +10,10 @@ the last window, so a burst is applied in one run a window after it ends. A stre
 pauses is still applied every ``CATALOG_WEBHOOK_MAX_DELAY_SECONDS``.
 
 The marks live in the shared cache (Redis in production), so every web process and worker
-agrees. If the cache forgets them (eviction, a restart) a task runs at once: an extra fetch,
-never a lost event, as the events themselves are rows in the database. In-process ("eager")
-Celery runs each task at once, as before.
+agrees; with a process-local cache there is no coalescing beyond claiming every queued event.
+If the cache forgets them (eviction, a restart) a task runs at once: an extra fetch, never a
+lost event, as the events themselves are rows in the database. In-process ("eager") Celery
+runs each task at once, as before.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def delivery_queued(now: float | None = None) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         _enqueue(0)  # runs here and now: nothing to coalesce with
         return
+    if not _shared_cache():
+        # The worker cannot see this process's marks: schedule each delivery's run, as before
+        # (the first run claims every queued event; the others find nothing).
+        _enqueue(window())
+        return
     current = time.time() if now is None else now
     try:
         cache.set(LATEST_KEY, current, _mark_timeout())
@@ -59,6 +65,10 @@ def delivery_queued(now: float | None = None) -> None:
         first = True
     if first:
         _enqueue(window())
+
+
+def _shared_cache() -> bool:
+    return settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
 
 
 def enqueue_now() -> None:
