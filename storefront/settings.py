@@ -187,7 +187,7 @@ CMS_CACHE_SECONDS = env.int("CMS_CACHE_SECONDS", default=60)
 CENTRA_DOWN_SECONDS = env.int("CENTRA_DOWN_SECONDS", default=15)
 # Live `POST uri` lookups (CMS pages, paths the local copy does not hold) per minute for the
 # whole shop, through the shared cache; past it such paths answer 503 until the minute ends.
-CENTRA_LIVE_LOOKUPS_PER_MINUTE = env.int("CENTRA_LIVE_LOOKUPS_PER_MINUTE", default=30)
+CENTRA_LIVE_LOOKUPS_PER_MINUTE = env.int("CENTRA_LIVE_LOOKUPS_PER_MINUTE", default=20)
 # Seconds a signed preview link stays valid.
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=3600)
 # URLs per sitemap file before the sitemap becomes an index.
