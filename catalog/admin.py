@@ -46,6 +46,7 @@ from catalog.models import (
     ProductMarket,
     ProductPrice,
     ProductText,
+    RejectedWebhook,
     RelatedProduct,
     State,
     SyncRun,
@@ -599,3 +600,15 @@ class CategoryAdmin(ReadOnlyAdmin):
     list_select_related = ("parent",)
     search_fields = ("=id", "uri")
     inlines = (CategoryTextInline,)
+
+
+@admin.register(RejectedWebhook)
+class RejectedWebhookAdmin(ReadOnlyAdmin):
+    """Deliveries refused before they were trusted: counted per address and reason, never
+    applied (bounded and self-cleaning, see catalog.webhook_rejections)."""
+
+    list_display = ("last_at", "source", "reason", "count", "first_at", "first_bytes")
+    list_filter = ("reason",)
+    search_fields = ("source",)
+    fields = list_display
+    readonly_fields = fields

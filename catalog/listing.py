@@ -25,9 +25,10 @@ longer in the listing (its name).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -54,6 +55,13 @@ from catalog.search import match_scores
 PER_PAGE: Final = 48
 MAX_VALUES_PER_FILTER: Final = 50
 PRICE_BUCKETS: Final = 6  # roughly how many price ranges a listing offers
+# A price filter's bounds: no price is near a trillion, and the database's numeric column
+# (and Decimal's context) overflow on exponents like 1E+1000000 long before that.
+MAX_PRICE: Final = Decimal(10) ** 12
+# More ranges than a listing offers (PRICE_BUCKETS) are not a shopper's choice.
+MAX_PRICE_RANGES: Final = 2 * PRICE_BUCKETS
+_DIGITS: Final = re.compile(r"[0-9]+")
+_AMOUNT: Final = re.compile(r"[0-9]{1,13}(\.[0-9]{1,4})?")
 
 # Translated when a listing is built (in the shopper's language; the listing is cached per it).
 SORT_LABELS: Final = {
@@ -84,16 +92,12 @@ class PriceRange:
         low_text, dash, high_text = text.strip().partition("-")
         if not dash:
             return None
-        try:
-            low = Decimal(low_text) if low_text else Decimal(0)
-            high = Decimal(high_text) if high_text else None
-        except InvalidOperation:
+        # Plain decimals only ("500", "99.95"): no exponent, sign, "NaN" or non-ASCII digit.
+        if any(part and not _AMOUNT.fullmatch(part) for part in (low_text, high_text)):
             return None
-        if (
-            not low.is_finite()
-            or low < 0
-            or (high is not None and (not high.is_finite() or high <= low))
-        ):
+        low = Decimal(low_text) if low_text else Decimal(0)
+        high = Decimal(high_text) if high_text else None
+        if low > MAX_PRICE or (high is not None and (high <= low or high > MAX_PRICE)):
             return None
         return cls(low, high)
 
@@ -131,7 +135,7 @@ class ListingFilters:
             brands=tuple(sorted(brands)),
             sizes=tuple(sorted({v for v in _values(query, "size") if v})),
             collections=tuple(sorted(collections)),
-            prices=tuple(sorted(prices, key=PriceRange.sort_key)),
+            prices=tuple(sorted(prices, key=PriceRange.sort_key))[:MAX_PRICE_RANGES],
             in_stock=bool(in_stock) and in_stock[-1] in ("1", "on", "true"),
         )
 
@@ -159,7 +163,8 @@ def _values(query: Any, key: str) -> list[str]:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    # ASCII digits only: superscript two is a digit to str.isdigit, not to int().
+    return int(text) if _DIGITS.fullmatch(text) and len(text) < 10 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +174,52 @@ class ListingRequest:
     page: int  # 0 when the page parameter is not a positive number: out of range
 
 
+@dataclass(frozen=True, slots=True)
+class FilterValues:
+    """Every value a brand, collection or size filter can take in the catalog."""
+
+    brands: frozenset[int]
+    collections: frozenset[int]
+    sizes: frozenset[str]
+
+
+def filter_values() -> FilterValues:
+    """Three queries; callers keep the answer while the catalog is unchanged."""
+    return FilterValues(
+        brands=frozenset(Brand.objects.values_list("id", flat=True)),
+        collections=frozenset(Collection.objects.values_list("id", flat=True)),
+        sizes=frozenset(
+            Item.objects.exclude(name="").order_by().values_list("name", flat=True).distinct()
+        ),
+    )
+
+
+def needs_checking(asked: ListingRequest) -> bool:
+    return bool(asked.filters.brands or asked.filters.collections or asked.filters.sizes)
+
+
+def known_only(asked: ListingRequest, values: FilterValues) -> ListingRequest:
+    """``asked`` without filter values the catalog does not have, so made-up values neither
+    reach a query nor become cache keys of their own (the page's canonical URL carries no
+    filter, so a search engine is not led to them either)."""
+    filters = asked.filters
+    kept = replace(
+        filters,
+        brands=tuple(b for b in filters.brands if b in values.brands),
+        collections=tuple(c for c in filters.collections if c in values.collections),
+        sizes=tuple(s for s in filters.sizes if s in values.sizes),
+    )
+    return replace(asked, filters=kept)
+
+
 def parse_listing_query(query: Any) -> ListingRequest:
-    """Filters, sort and page from a listing's query string."""
-    sort = _values(query, "sort")
+    """Filters, sort and page from a listing's query string; an unknown sort is no sort (the
+    listing's default), and at most ``MAX_PRICE_RANGES`` price ranges are kept."""
+    sort = [v for v in _values(query, "sort") if v in SORT_LABELS]
     page_values = _values(query, "page")
     page = 1
     if page_values:
-        page = int(page_values[-1]) if page_values[-1].isdigit() and len(page_values[-1]) < 7 else 0
+        page = n if (n := _int(page_values[-1])) is not None and n < 1_000_000 else 0
     return ListingRequest(ListingFilters.from_query(query), sort[-1] if sort else None, page)
 
 
@@ -498,7 +542,7 @@ def _size_facet(priced: QuerySet[Product], filters: ListingFilters) -> tuple[Fac
 
 def _size_rank(size_id: str) -> tuple[int, int, str]:
     # Centra's size ids follow the size chart's order; numeric ones compare as numbers.
-    if size_id.isdigit():
+    if _DIGITS.fullmatch(size_id) and len(size_id) < 10:
         return (0, int(size_id), "")
     return (1, 0, size_id)
 

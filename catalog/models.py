@@ -371,6 +371,10 @@ class SyncRun(models.Model):
         FAILED = "failed"
         SKIPPED = "skipped"
 
+    # Not stored: the exception a failed run ended on, for the caller that ran it (webhook
+    # processing tells a refusal from an outage by it).
+    failure: Exception | None = None
+
     kind = models.CharField(max_length=10, choices=Kind.choices)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -444,3 +448,27 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"webhook #{self.pk} ({self.status})"
+
+
+class RejectedWebhook(models.Model):
+    """Deliveries refused before anything of them was trusted (a missing or bad signature, an
+    oversized or malformed unsigned body, too many from one address): one row per source
+    address and reason, counted, with the first bytes of the latest. Nothing here is applied.
+    Bounded and self-cleaning: see :mod:`catalog.webhook_rejections`."""
+
+    source = models.CharField(max_length=45, blank=True)  # an IP address
+    reason = models.CharField(max_length=120)
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    first_bytes = models.CharField(max_length=200, blank=True)  # of the latest, made printable
+
+    class Meta:
+        ordering = ["-last_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "reason"], name="rejected_webhook_unique")
+        ]
+        indexes = [models.Index(fields=["last_at"], name="rejected_webhook_last_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.count} rejected from {self.source or 'unknown'} ({self.reason})"

@@ -16,6 +16,7 @@ Changes are announced with :data:`catalog.signals.catalog_changed`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -268,6 +269,7 @@ def _execute(
             ctx.where = exc.where
             exc = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
         log.warning("%s sync #%s failed at %s", run.kind, run.pk, ctx.where, exc_info=exc)
+        run.failure = exc
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: {_describe(exc)}")
     except BaseException:
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: interrupted")
@@ -402,23 +404,18 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
         _read_reference(ctx, set(REFERENCE_KINDS))
     size = min(settings.CATALOG_SYNC_PAGE_SIZE, MAX_IDS_PER_CALL)
     seen: set[int] = set()
+    passes = [(m, lang, lang == ctx.languages[0]) for m in ctx.markets for lang in ctx.languages]
     for batch in _chunks(ids, size):
-        for market in ctx.markets:
-            for language in ctx.languages:
-                related = language == ctx.languages[0]
-                products, _ = ctx.fetch(
-                    f"products {batch[0]}..{batch[-1]} in market {market}, language {language}",
-                    catalog_api.products_page,
-                    market=market,
-                    language=language,
-                    limit=len(batch),
-                    product_ids=batch,
-                    related=related,
-                )
-                _write_page(ctx, products, market, language, related)
+        # The next market x language is read while this one is written, as in a full sync:
+        # a webhook burst's products are fresh sooner.
+        read = functools.partial(ctx.read_page, product_ids=batch)
+        with closing(read_ahead(read, passes, len(batch))) as pages:
+            for page in pages:
+                ctx.where = f"products {batch[0]}..{batch[-1]} in {page.where}"
+                _write_page(ctx, page.products, page.market, page.language, page.related)
                 seen.update(
                     pid
-                    for data in products
+                    for data in page.products
                     if isinstance(data, dict) and (pid := mapping.product_id(data)) is not None
                 )
     # Centra filters by the ids asked for and leaves out the ones it does not have: an id that

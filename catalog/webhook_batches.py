@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from catalog import sync
 from catalog.models import SyncRun, WebhookEvent
+from centra.errors import CentraValidationError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class BatchResult:
     reference_kinds: list[str] = field(default_factory=list)
     sync_run_ids: list[int] = field(default_factory=list)
     error: str = ""
+    refused_ids: list[int] = field(default_factory=list)
+    retry: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,36 +55,72 @@ class BatchResult:
             "reference": self.reference_kinds,
             "sync_runs": self.sync_run_ids,
             "error": self.error,
+            "refused": self.refused_ids,
+            "retry": self.retry,
         }
 
 
-def process_queued_events(*, client: Any = None, limit: int = CLAIM_LIMIT) -> BatchResult:
+def process_queued_events(
+    *, client: Any = None, limit: int = CLAIM_LIMIT, final: bool = True
+) -> BatchResult:
     """Claim every queued event, run one partial sync of the union of their ids, and mark them
-    processed or failed. Safe to run at any time and in several workers at once."""
+    processed, failed, or (after a passing failure, unless ``final``) queued again with
+    ``retry`` set on the result. Safe to run at any time and in several workers at once."""
     events = claim_queued_events(limit)
     if not events:
         return BatchResult()
     products, kinds = _union(events)
     runs: list[SyncRun] = []
+    refused: set[int] = set()
     try:
         if kinds:
-            runs.append(sync.refresh_reference(set(kinds), trigger="webhook", client=client))
+            run = sync.refresh_reference(set(kinds), trigger="webhook", client=client)
+            runs.append(run)
+            if run.status != SyncRun.Status.SUCCEEDED:
+                raise _Passing(_run_error(run))
         if products:
-            runs.append(sync.sync_products(products, trigger="webhook", client=client))
-        error = "; ".join(_run_error(run) for run in runs if run.status != SyncRun.Status.SUCCEEDED)
+            refused = _sync_isolating(products, client, runs)
+        error = ""
+    except _Passing as exc:
+        error = str(exc)
     except Exception as exc:
-        # Recorded on every claimed event, where staff see it and can re-process.
         log.exception("webhook processing failed for events %s", [e.pk for e in events])
         error = f"{type(exc).__name__}: {exc}"
     event_ids = [event.pk for event in events]
-    _finish(event_ids, error)
+    retry = bool(error) and not final
+    if retry:
+        _requeue(event_ids, f"will retry: {error}")
+    else:
+        _finish(events, error, refused)
     return BatchResult(
         event_ids=event_ids,
         product_ids=products,
         reference_kinds=kinds,
         sync_run_ids=[run.pk for run in runs],
         error=error,
+        refused_ids=sorted(refused),
+        retry=retry,
     )
+
+
+class _Passing(Exception):
+    """A sync failed for a reason that may pass (Centra down, rate limited, a timeout)."""
+
+
+def _sync_isolating(ids: list[int], client: Any, runs: list[SyncRun]) -> set[int]:
+    """Sync ``ids``; the ids Centra refuses, found by halving a refused batch. Raises
+    :class:`_Passing` when a run fails for another reason."""
+    run = sync.sync_products(ids, trigger="webhook", client=client)
+    runs.append(run)
+    if run.status == SyncRun.Status.SUCCEEDED:
+        return set()
+    if not isinstance(run.failure, CentraValidationError):
+        raise _Passing(_run_error(run))
+    if len(ids) == 1:
+        log.warning("Centra refused product %s: %s", ids[0], run.error)
+        return set(ids)
+    half = len(ids) // 2
+    return _sync_isolating(ids[:half], client, runs) | _sync_isolating(ids[half:], client, runs)
 
 
 def claim_queued_events(limit: int = CLAIM_LIMIT) -> list[WebhookEvent]:
@@ -127,9 +166,30 @@ def _run_error(run: SyncRun) -> str:
     return f"{run.kind} sync #{run.pk} {run.status}: {run.error or 'no error recorded'}"
 
 
-def _finish(event_ids: list[int], error: str) -> None:
-    WebhookEvent.objects.filter(id__in=event_ids, status=PROCESSING).update(
+def _finish(events: list[WebhookEvent], error: str, refused: set[int]) -> None:
+    now = timezone.now()
+    failed = [e.pk for e in events if _names_any(e, refused)] if refused and not error else []
+    for pk in failed:
+        event = next(e for e in events if e.pk == pk)
+        named = sorted(refused & {int(i) for i in (event.object_ids or {}).get(PRODUCTS, [])})
+        WebhookEvent.objects.filter(id=pk, status=PROCESSING).update(
+            status=Status.FAILED,
+            error=f"Centra refused product ids {named}; the event's other ids were applied",
+            processed_at=now,
+        )
+    rest = [e.pk for e in events if e.pk not in failed]
+    WebhookEvent.objects.filter(id__in=rest, status=PROCESSING).update(
         status=Status.FAILED if error else Status.PROCESSED,
         error=error[:MAX_ERROR_LENGTH],
-        processed_at=timezone.now(),
+        processed_at=now,
+    )
+
+
+def _names_any(event: WebhookEvent, ids: set[int]) -> bool:
+    return any(int(i) in ids for i in (event.object_ids or {}).get(PRODUCTS, []))
+
+
+def _requeue(event_ids: list[int], error: str) -> None:
+    WebhookEvent.objects.filter(id__in=event_ids, status=PROCESSING).update(
+        status=Status.QUEUED, error=error[:MAX_ERROR_LENGTH], processed_at=None
     )

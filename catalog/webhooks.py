@@ -1,13 +1,17 @@
 """Centra's webhooks into the local catalog: store every delivery, then apply bursts together.
 
 A delivery is verified and stored as a ``WebhookEvent`` in the request (so the endpoint answers
-fast and nothing is lost), and a processing task is enqueued on commit with a countdown of
-``CATALOG_WEBHOOK_COALESCE_SECONDS``; :mod:`catalog.webhook_batches` applies the queued events
-together.
+fast and nothing is lost), and :mod:`catalog.webhook_schedule` has a processing task run once
+the deliveries pause; :mod:`catalog.webhook_batches` applies the queued events together.
 
-Statuses: ``rejected`` (bad signature, stale timestamp, malformed or oversized body; never
-processed), ``ignored`` (a replay, or nothing the catalog syncs), ``queued`` -> ``processing``
--> ``processed`` or ``failed`` (with the error; staff can re-queue a failed event).
+A delivery that fails verification (a missing or bad signature, a stale timestamp, an
+oversized body, too many from one address) is never stored: it is counted in the bounded
+record of :mod:`catalog.webhook_rejections`.
+
+Statuses: ``rejected`` (signed, but the payload is malformed; never processed), ``ignored``
+(a replay, or nothing the catalog syncs), ``queued`` -> ``processing`` -> ``processed`` or
+``failed`` (with the error; staff can re-queue a failed event). A batch that fails for a
+reason that passes goes back to ``queued`` (error "will retry: ...") until its last retry.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from catalog import webhook_rejections, webhook_schedule
 from catalog.models import WebhookEvent
-from catalog.tasks import process_webhook_events_task
 from centra.webhooks import (
     DEFAULT_TOLERANCE,
     FORM_CONTENT_TYPE,
@@ -42,9 +46,9 @@ Status = WebhookEvent.Status
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the endpoint stored and what it answers."""
+    """What the endpoint stored (None when it refused the delivery unstored) and answers."""
 
-    event: WebhookEvent
+    event: WebhookEvent | None
     http_status: int
     body: dict[str, Any] = field(default_factory=dict)
 
@@ -58,27 +62,28 @@ def receive_webhook(
     signature: str | None,
     content_type: str = FORM_CONTENT_TYPE,
     now: float | None = None,
+    source: str = "",
 ) -> Receipt:
     """Verify, parse and store one delivery; enqueue its processing on commit.
 
     ``raw_body`` is the request body exactly as received: the signature covers those bytes.
-    Without ``CENTRA_WEBHOOK_SECRET`` deliveries are accepted unsigned (signature_valid None).
+    It is verified before anything is stored: a delivery that fails verification is only
+    counted (:mod:`catalog.webhook_rejections`, by ``source`` address). A signed delivery is
+    stored whatever its payload, so staff see what Centra sent. Without
+    ``CENTRA_WEBHOOK_SECRET`` deliveries are accepted unsigned (signature_valid None), and a
+    malformed one is only counted, as nothing vouches for it.
     """
     if len(raw_body) > MAX_BODY_BYTES:
-        return refuse_oversized(len(raw_body))
-    # Kept as text for staff; PostgreSQL text cannot hold NUL, which no real delivery contains.
-    text = raw_body.decode("ascii", errors="replace").replace("\x00", "\ufffd")
-    event = WebhookEvent(raw_body=text)
+        return refuse_oversized(len(raw_body), source)
     secret = settings.CENTRA_WEBHOOK_SECRET
+    timestamp: int | None = None
     if secret:
         try:
-            event.signature_timestamp = verify_signature(
+            timestamp = verify_signature(
                 secret, signature, raw_body, now=now, tolerance=DEFAULT_TOLERANCE
             )
         except InvalidSignature as exc:
-            event.signature_valid = False
-            return _reject(event, 401, "signature", exc.reason)
-        event.signature_valid = True
+            return _refuse(source, 401, "signature", exc.reason, raw_body)
     else:
         _warn_unsigned_once()
     try:
@@ -86,23 +91,42 @@ def receive_webhook(
             raise MalformedPayload(f"not a form ({content_type[:60]})")
         payload = parse_payload(raw_body)
     except MalformedPayload as exc:
+        if not secret:
+            return _refuse(source, 400, "payload", exc.reason, raw_body)
+        event = WebhookEvent(
+            raw_body=_as_text(raw_body), signature_valid=True, signature_timestamp=timestamp
+        )
         return _reject(event, 400, "payload", exc.reason)
-    event.payload = payload
-    event.object_ids = catalog_ids(payload)
+    event = WebhookEvent(
+        raw_body=_as_text(raw_body),
+        signature_valid=True if secret else None,
+        signature_timestamp=timestamp,
+        payload=payload,
+        object_ids=catalog_ids(payload),
+    )
     _classify(event)
     with transaction.atomic():
         event.save()
         if event.status == Status.QUEUED:
-            transaction.on_commit(_enqueue_processing)
+            transaction.on_commit(webhook_schedule.delivery_queued)
     sizes = {key: len(ids) for key, ids in event.object_ids.items()}
     log.info("centra webhook #%s %s %s", event.pk, event.status, sizes or event.error)
     return Receipt(event, 200)
 
 
-def refuse_oversized(length: int) -> Receipt:
-    """Record a delivery refused for its size without keeping the body."""
-    event = WebhookEvent()
-    return _reject(event, 413, "body", f"body too large ({length} bytes, limit {MAX_BODY_BYTES})")
+def _as_text(raw_body: bytes) -> str:
+    # Kept as text for staff; PostgreSQL text cannot hold NUL, which no real delivery contains.
+    return raw_body.decode("ascii", errors="replace").replace("\x00", "\ufffd")
+
+
+def refuse_oversized(length: int, source: str = "") -> Receipt:
+    """Count a delivery refused for its size, unread."""
+    return _refuse(source, 413, "body", f"body too large (limit {MAX_BODY_BYTES} bytes)")
+
+
+def refuse_rate_limited(source: str) -> Receipt:
+    """Count a delivery refused unread because its address sent too many."""
+    return _refuse(source, 429, "rate", "too many deliveries from this address")
 
 
 def catalog_ids(payload: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -148,6 +172,14 @@ def _earlier_delivery(event: WebhookEvent) -> int | None:
     )
 
 
+def _refuse(
+    source: str, http_status: int, field_name: str, reason: str, raw_body: bytes = b""
+) -> Receipt:
+    webhook_rejections.record(source, f"{http_status} {field_name}: {reason}", raw_body)
+    log.warning("centra webhook from %s refused (%s): %s", source or "?", http_status, reason)
+    return Receipt(None, http_status, {"errors": {field_name: reason}})
+
+
 def _reject(event: WebhookEvent, http_status: int, field_name: str, reason: str) -> Receipt:
     event.status = Status.REJECTED
     event.error = reason
@@ -169,16 +201,6 @@ def _warn_unsigned_once() -> None:
         )
 
 
-def _enqueue_processing(countdown: float | None = None) -> None:
-    window = settings.CATALOG_WEBHOOK_COALESCE_SECONDS if countdown is None else countdown
-    try:
-        process_webhook_events_task.apply_async(countdown=window)
-    except Exception:
-        # The event is stored as queued: the next delivery's task (or a re-process) claims it,
-        # and the scheduled full resync covers it; failing the response would not help.
-        log.exception("could not enqueue webhook processing")
-
-
 def requeue_failed(event_ids: Iterable[int]) -> int:
     """Put failed events back in the queue and enqueue their processing; returns how many.
     Other statuses are left alone: a rejected or replayed delivery is never applied."""
@@ -187,5 +209,5 @@ def requeue_failed(event_ids: Iterable[int]) -> int:
             status=Status.QUEUED, error="", processed_at=None
         )
         if count:
-            transaction.on_commit(lambda: _enqueue_processing(countdown=0))
+            transaction.on_commit(webhook_schedule.enqueue_now)
     return count

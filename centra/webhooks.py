@@ -31,7 +31,10 @@ MAX_IDS = 10_000
 
 _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-_ID = re.compile(r"[0-9]{1,18}")
+_ID = re.compile(r"[0-9]{1,10}")
+# Centra's ids are below 2**31 (docs/centra.md#project-decisions); a larger one would be
+# refused by Centra and, fetched in a batch, fail the batch's other ids with it.
+MAX_ID = 2**31 - 1
 # Centra's keys are camelCase words ("products", "warehouseGroups", "DisplayItems").
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
@@ -172,6 +175,10 @@ def _decode_form(raw_body: bytes) -> Any:
         raise MalformedPayload("more than one payload field")
     try:
         return json.loads(values[0])
+    except RecursionError:
+        # Centra's payload is one level of lists; nesting deep enough to exhaust the parser's
+        # stack is not a delivery.
+        raise MalformedPayload("payload nested too deeply") from None
     except ValueError:
         raise MalformedPayload("payload is not JSON") from None
 
@@ -184,7 +191,7 @@ def _clean_id(key: str, value: Any) -> str:
         text = value
     else:
         raise MalformedPayload(f"{_short(key)}: ids must be strings or integers")
-    if not _ID.fullmatch(text):
+    if not _ID.fullmatch(text) or int(text) > MAX_ID:
         raise MalformedPayload(f"{_short(key)}: {_short(text)!r} is not an id")
     return str(int(text))
 

@@ -42,7 +42,7 @@ def id_list(value: Any, key: str) -> list[int]:
         raise bad(key, f"at most {MAX_LIST} values")
     ids = []
     for entry in values:
-        if isinstance(entry, str) and entry.strip().isdigit() and len(entry.strip()) <= 12:
+        if isinstance(entry, str) and re.fullmatch(r"[0-9]{1,12}", entry.strip()):
             ids.append(int(entry.strip()))
         elif isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < 10**12:
             ids.append(entry)

@@ -83,7 +83,11 @@ def _block(part: dict[str, Any], cards: dict[int, ProductCard]) -> Block | None:
     if kind == IMAGE and isinstance(part.get("url"), str):
         return Block(IMAGE, url=part["url"], alt=_text(part.get("alt")))
     if kind == PRODUCTS:
-        ids = [int(pid) for pid in part.get("products") or [] if str(pid).isdigit()]
+        ids = [
+            int(pid)
+            for pid in part.get("products") or []
+            if str(pid).isascii() and str(pid).isdigit()
+        ]
         chosen = [cards[pid] for pid in ids if pid in cards]
         return Block(PRODUCTS, cards=chosen) if chosen else None
     return None

@@ -6,7 +6,9 @@ Two parts:
 - :func:`lookup`: ``POST uri`` through :mod:`centra.content_api`. Public answers (found or not)
   are kept in Django's cache for ``CMS_CACHE_SECONDS``; preview answers never are. When Centra
   fails, a "Centra is down" mark is kept for ``CENTRA_DOWN_SECONDS`` so the next visitors get
-  the degraded page at once instead of each waiting for timeouts and retries.
+  the degraded page at once instead of each waiting for timeouts and retries. Uncached public
+  lookups draw from one shop-wide bucket (:mod:`catalog.rate_limits`,
+  ``CENTRA_LIVE_LOOKUPS_PER_MINUTE``); when it is empty the answer is "unavailable" too.
 - Adapters from Centra's JSON to the selectors' own dataclasses (``ProductCard``,
   ``ProductDetail``, ``CategoryPage``, ``Listing``), so the same templates render both. Nothing
   here writes to the local catalog.
@@ -23,6 +25,7 @@ from typing import Any, Final
 from django.conf import settings
 from django.core.cache import cache
 
+from catalog import rate_limits
 from catalog.cards import (
     ProductCard,
     cards_for,
@@ -50,6 +53,13 @@ from centra.readers import obj, text
 logger = logging.getLogger(__name__)
 
 DOWN_KEY: Final = "routing:centra-down"
+# Uncached public lookups share one bucket, shop-wide (CENTRA_LIVE_LOOKUPS_PER_MINUTE).
+LOOKUP_BUCKET: Final = "routing:live-lookups"
+LOOKUP_PERIOD: Final = 60.0
+
+
+class LookupsSpent(CentraUnavailable):
+    """The shop's live lookups for this minute are spent: answered like Centra being down."""
 
 
 # -- live lookups -----------------------------------------------------------------------------
@@ -71,6 +81,13 @@ def lookup(
     cached = cache.get(key)
     if cached is not None:
         return cached["answer"]
+    if cache.get(DOWN_KEY):
+        raise CentraUnavailable("Centra was unreachable moments ago; not asking again yet")
+    if not rate_limits.take(
+        LOOKUP_BUCKET, capacity=settings.CENTRA_LIVE_LOOKUPS_PER_MINUTE, period=LOOKUP_PERIOD
+    ):
+        # A crawler of random URLs must not become a flood on the shop's Centra quota.
+        raise LookupsSpent("the shop's live lookups for this minute are spent")
     answer = _call(ctx, uri, kinds, preview=False, page=page)
     cache.set(key, {"answer": answer}, settings.CMS_CACHE_SECONDS)
     return answer
@@ -127,7 +144,7 @@ def preview_cards(ctx: ShopperContext, ids: list[str]) -> list[ProductCard]:
 
 
 def local_cards(ctx: ShopperContext, ids: list[str]) -> list[ProductCard]:
-    wanted = [int(pid) for pid in ids if pid.isdigit()]
+    wanted = [int(pid) for pid in ids if pid.isascii() and pid.isdigit() and len(pid) < 19]
     return ordered_cards(cards_for(ctx, wanted), wanted)
 
 

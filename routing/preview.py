@@ -21,6 +21,7 @@ never from or into the local catalog or the shared cache, and answer
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from storefront.shopper import ShopRequest
 
 QUERY_FLAG: Final = "preview"
 _SALT: Final = "routing.preview-link"
+MAX_PATH_LENGTH: Final = 2000
 
 
 class PreviewLinkInvalid(Exception):
@@ -70,6 +72,10 @@ def safe_path(path: str) -> str:
     path = (path or "/").strip()
     if not path.startswith("/") or path.startswith("//") or "\\" in path:
         return "/"
+    # Browsers drop tabs and newlines from a URL ("/\t/evil.example" becomes
+    # "//evil.example", another host); no page of ours has a control character in its path.
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path) or len(path) > MAX_PATH_LENGTH:
+        return "/"
     return path
 
 
@@ -89,6 +95,10 @@ def read_link_token(token: str) -> tuple[str, int]:
         payload: Any = _signer().unsign_object(token, max_age=link_max_age())
     except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
         raise PreviewLinkInvalid(str(exc)) from None
+    except (ValueError, zlib.error):
+        # Signed with our key but not what make_link_token writes (bad base64, compression
+        # or JSON: UnicodeDecodeError and binascii.Error are ValueErrors too).
+        raise PreviewLinkInvalid("malformed token") from None
     if not isinstance(payload, dict):
         raise PreviewLinkInvalid("malformed payload")
     path, until = payload.get("path"), payload.get("until")

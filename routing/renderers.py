@@ -23,7 +23,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from catalog.categories import CategoryPage
-from catalog.listing import Listing, ListingRequest, list_products, parse_listing_query
+from catalog.listing import (
+    Listing,
+    ListingRequest,
+    filter_values,
+    known_only,
+    list_products,
+    needs_checking,
+    parse_listing_query,
+)
 from catalog.selectors import ProductDetail, home_sections, search_products
 from routing import page_cache
 from routing.cms import Article
@@ -155,6 +163,16 @@ def _listing_body(
     return body, built[0] if built else None
 
 
+def listing_request(request: PageRequest) -> ListingRequest:
+    """The query string's filters, sort and page, made-up filter values left out (the values
+    that exist come from the page cache, three queries when the catalog changed)."""
+    asked = parse_listing_query(request.GET)
+    if not needs_checking(asked):
+        return asked
+    values = page_cache.cached("filter-values", request.shopper, (), filter_values)
+    return known_only(asked, values)
+
+
 def _listing_parts(asked: ListingRequest) -> tuple[Any, ...]:
     return (tuple(asked.filters.to_query()), asked.sort, asked.page, page_size())
 
@@ -181,7 +199,7 @@ def render_home(request: PageRequest) -> HttpResponse:
 
 def render_search(request: PageRequest, q: str) -> HttpResponse:
     """Results for ``q`` (already normalised) with the query string's filters, sort and page."""
-    asked = parse_listing_query(request.GET)
+    asked = listing_request(request)
     template = "shop/parts/search_body.html"
     context: dict[str, Any] = {"q": q, "listing": None}
     if q:
@@ -293,7 +311,7 @@ def render_category(
 ) -> HttpResponse:
     """A category page; ``listing`` is given for a live (preview or fallback) category,
     otherwise the local catalog lists it from the query string's filters, sort and page."""
-    asked = parse_listing_query(request.GET)
+    asked = listing_request(request)
     body, built = _listing_body(
         request,
         cacheable and listing is None,

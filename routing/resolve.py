@@ -6,11 +6,14 @@ Public resolution order, first match wins:
    URI, then the product's (``/womens/shoes/classic-sneaker-red``). The bare product URI, or the
    product under another category it is placed in, redirects (301) there.
 2. **Category** from the local catalog (its URI is the path).
+   *Not found*, without asking Centra, for any other path under a known category while the
+   copy is fresh (:func:`catalog.freshness.copy_is_fresh`).
 3. **CMS article** through Centra's ``POST uri`` (the local copy holds no CMS content).
 4. **Fallback**: Centra's ``POST uri`` for a product or category the local copy does not hold
    (created in Centra, not synced yet).
-5. Nothing: not found. When a live step cannot reach Centra, the answer is "unavailable"
-   rather than "not found": the page may well exist.
+5. Nothing: not found. When a live step cannot reach Centra, or the shop's live lookups for
+   the minute are spent (:mod:`routing.live`), the answer is "unavailable" rather than "not
+   found": the page may well exist.
 
 Preview resolves everything live (unpublished content is only in Centra) with the preview
 flag, in Centra's own order (product, category, article); when Centra is unreachable it falls
@@ -26,6 +29,7 @@ from typing import Any, Final
 from catalog.cards import product_path
 from catalog.categories import CategoryPage, category_by_uri
 from catalog.context import ShopperContext
+from catalog.freshness import copy_is_fresh
 from catalog.listing import Listing
 from catalog.models import ProductCategory
 from catalog.selectors import ProductDetail, product_detail
@@ -81,6 +85,10 @@ def _resolve_public(
     found = local_product(ctx, uri, cache_pages=cache_pages) or local_category(ctx, uri)
     if found is not None:
         return found
+    if _under_a_known_category(ctx, uri) and copy_is_fresh():
+        # A fresh copy knows every product of its categories, and CMS pages do not live
+        # under a category: Centra would only confirm the 404 (at two calls per path).
+        return Resolution(NOT_FOUND)
     try:
         article = live.lookup(ctx, uri, [content_api.CMS_ARTICLE])
         if article is not None:
@@ -91,6 +99,11 @@ def _resolve_public(
     if answer is None:
         return Resolution(NOT_FOUND)
     return _from_answer(ctx, uri, answer, page)
+
+
+def _under_a_known_category(ctx: ShopperContext, uri: str) -> bool:
+    prefix = uri.rpartition("/")[0]
+    return bool(prefix) and category_by_uri(ctx, prefix) is not None
 
 
 def local_product(ctx: ShopperContext, uri: str, *, cache_pages: bool = True) -> Resolution | None:

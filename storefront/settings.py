@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "csp",
     "storefront",
     "catalog",
     "cart",
@@ -49,6 +50,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "storefront.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path, the query or a cookie: NUL never goes further.
+    "storefront.request_edge.RejectNulMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Strips a language prefix (/sv/...) and sets request.shopper; reads the session.
@@ -130,6 +134,15 @@ CATALOG_RESYNC_MINUTES = env.int("CATALOG_RESYNC_MINUTES", default=360)
 CATALOG_SYNC_STALE_MINUTES = env.int("CATALOG_SYNC_STALE_MINUTES", default=720)
 # Webhooks arriving within this many seconds are applied together, one fetch per id.
 CATALOG_WEBHOOK_COALESCE_SECONDS = env.float("CATALOG_WEBHOOK_COALESCE_SECONDS", default=2.0)
+# While deliveries keep coming, the longest they wait before being applied anyway.
+CATALOG_WEBHOOK_MAX_DELAY_SECONDS = env.float("CATALOG_WEBHOOK_MAX_DELAY_SECONDS", default=30.0)
+# Retries of a webhook batch after Centra failed (503, timeouts), then its events are failed.
+CATALOG_WEBHOOK_MAX_RETRIES = env.int("CATALOG_WEBHOOK_MAX_RETRIES", default=5)
+# Seconds before the first retry; each further one waits about twice as long.
+CATALOG_WEBHOOK_RETRY_BACKOFF = env.float("CATALOG_WEBHOOK_RETRY_BACKOFF", default=10.0)
+# Deliveries accepted per minute from one source address (0: no limit); Centra's bursts are
+# far below it, a flood of forgeries is not.
+CATALOG_WEBHOOK_RATE_LIMIT = env.int("CATALOG_WEBHOOK_RATE_LIMIT", default=1200)
 CELERY_BEAT_SCHEDULE = (
     {
         "catalog-full-resync": {
@@ -187,6 +200,9 @@ CENTRA_DOWN_SECONDS = env.int("CENTRA_DOWN_SECONDS", default=15)
 ACCOUNT_RATE_LIMIT_WINDOW = env.int("ACCOUNT_RATE_LIMIT_WINDOW", default=300)
 ACCOUNT_RATE_LIMIT_PER_IP = env.int("ACCOUNT_RATE_LIMIT_PER_IP", default=30)
 ACCOUNT_RATE_LIMIT_PER_EMAIL = env.int("ACCOUNT_RATE_LIMIT_PER_EMAIL", default=6)
+# Live `POST uri` lookups (CMS pages, paths the local copy does not hold) per minute for the
+# whole shop, through the shared cache; past it such paths answer 503 until the minute ends.
+CENTRA_LIVE_LOOKUPS_PER_MINUTE = env.int("CENTRA_LIVE_LOOKUPS_PER_MINUTE", default=20)
 # Seconds a signed preview link stays valid.
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=3600)
 
@@ -312,7 +328,11 @@ STORAGES = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SAMESITE = "Lax"  # sent on a top-level return from a payment provider
 CSRF_COOKIE_SECURE = not DEBUG
+# No script of ours reads the CSRF cookie: forms carry the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -325,6 +345,26 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# The content security policy of every page (django-csp): our own scripts, styles and frames
+# only; images may come from Centra's media hosts (any https origin). A page that shows a
+# payment provider's markup sets its own, narrower-or-wider-as-needed policy
+# (cart/payment_policy.py), which the middleware leaves alone. The embedded sandbox's pages
+# imitate a payment provider's and are not ours.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": [CENTRA_SANDBOX_MOUNT + "/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # The 500 page styles itself inline: it must render when static files cannot.
+        "style-src": ["'self'", "'sha256-vqjngbfLISTUUQv5rkmrIrLOCqzaBa7mUzk8DEYZqtE='"],
+        "img-src": ["'self'", "data:", "https:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 
 # -- logging ----------------------------------------------------------------------------------
 

@@ -1498,3 +1498,13 @@ def test_pages_of_a_filtered_listing_match_the_whole_list(server: httpx.Client) 
 def facet_of(body: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
     (found,) = [f for f in body["filter"] if f["field"] == name]
     return {v["value"]: v for v in found["values"]}
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "1234567890123", "-1"])
+def test_an_id_that_is_not_ascii_digits_or_too_long_is_a_400_not_a_crash(
+    shopper: httpx.Client, value: str
+) -> None:
+    # "²" and "١٢" are digits to str.isdigit but not to int(): Centra answers 400, not 500.
+    response = shopper.post("products", json={"products": [value]})
+    assert response.status_code == 400
+    assert "products" in response.json()["errors"]

@@ -96,7 +96,9 @@ def test_filtered_category_and_search_queries_are_bounded(
     assert _queries(client, "/womens?size=M&sort=name") == _queries(
         client, "/womens/dresses?size=M"
     )
-    with django_assert_max_num_queries(10):
+    # Three of them learn which brands, collections and sizes exist (so made-up values never
+    # become cache keys); the page cache keeps that answer until the catalog changes.
+    with django_assert_max_num_queries(13):
         client.get("/search?q=jeans&brand=3")
 
 

@@ -72,7 +72,17 @@ def test_language_prefix_is_kept_through_the_canonical_redirect(client) -> None:
 def test_product_not_sold_in_the_shoppers_market_is_not_found_locally(
     client, centra_sandbox
 ) -> None:
-    # 102 exists only in markets 2 and 3; the visitor shops in market 1. Centra agrees.
+    # 102 exists only in markets 2 and 3; the visitor shops in market 1. The copy is fresh and
+    # knows /mens/jeans: no need to ask Centra.
+    response = client.get("/mens/jeans/fjall-loose-jeans-blue")
+    assert response.status_code == 404
+    assert centra_sandbox.request_counts["*"] == 0
+
+
+def test_a_stale_copy_asks_centra_about_a_path_under_a_known_category(
+    client, centra_sandbox, settings
+) -> None:
+    settings.CATALOG_SYNC_STALE_MINUTES = 0  # the last full sync is too old to trust
     response = client.get("/mens/jeans/fjall-loose-jeans-blue")
     assert response.status_code == 404
     assert centra_sandbox.request_counts["POST uri"] == 2  # article, then fallback
@@ -108,7 +118,19 @@ def test_cms_article_beats_centras_fallback(client, centra_sandbox) -> None:
     assert centra_sandbox.request_counts["POST uri"] == 1  # the article; no fallback call
 
 
-def test_fallback_serves_a_product_the_local_copy_does_not_hold(client, centra_sandbox) -> None:
+def test_a_fresh_copy_answers_an_unknown_product_under_a_known_category_itself(
+    client, centra_sandbox
+) -> None:
+    Product.objects.filter(id=115).delete()
+    assert client.get("/womens/shoes/creme-loafer-brown").status_code == 404
+    assert client.get("/womens/shoes/no-such-shoe").status_code == 404
+    assert centra_sandbox.request_counts["*"] == 0
+
+
+def test_fallback_serves_a_product_the_local_copy_does_not_hold(
+    client, centra_sandbox, settings
+) -> None:
+    settings.CATALOG_SYNC_STALE_MINUTES = 0  # a stale copy may lack what Centra has
     Product.objects.filter(id=115).delete()  # created in Centra, not synced yet
     response = client.get("/womens/shoes/creme-loafer-brown")
     assert response.status_code == 200
