@@ -63,6 +63,15 @@ def centra_sandbox(storefront_sandbox_template: str) -> Iterator[Sandbox]:
     store.close()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: rate-limit counters, cached pages and lookups of
+    earlier tests in the same worker must not decide this one's answers."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Slow tests first: with several workers, the short ones then fill in around them instead
     # of one long test finishing alone at the end.
