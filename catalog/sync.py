@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, reset_queries, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from catalog import mapping
+from catalog import mapping, search_index
 from catalog.mapping import Known
 from catalog.models import (
     Brand,
@@ -381,6 +381,9 @@ def _full(ctx: _Context, page_size: int, progress: ProgressCallback | None) -> N
         )
     ctx.where = "removing what was not seen"
     _remove_unseen_full(ctx, products_too=stable)
+    # Once, after the whole catalog is in: cheaper than following every page's changes.
+    ctx.where = "rebuilding the search index"
+    search_index.rebuild()
 
 
 def _partial(ctx: _Context, ids: list[int]) -> None:
