@@ -18,9 +18,9 @@
 
 The number of SQL queries is fixed whatever the page size: seven for a listing (counts, three
 grouped facets, the price range, its buckets, the page), three more for a search ranked by
-relevance (the text match, the exact SKU/EAN match, the ids to rank; see
-:mod:`catalog.search`; a search that finds nothing tries its "did you mean" too), one more
-when a selected brand or collection is no longer in the listing (its name).
+relevance (the text match, the ids to rank; one more for the exact SKU/EAN match of a query
+with a digit; see :mod:`catalog.search`; a search that finds nothing tries its "did you mean"
+too), one more when a selected brand or collection is no longer in the listing (its name).
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@
      (B) over excerpt and description (C);
    - SQLite: FTS5 over text stemmed by the same Snowball algorithms in Python, ranked by
      ``bm25`` with the same parts weighted 10, 4 and 1.
-4. **An exact item SKU or EAN, or product SKU** outranks every text match.
+4. **An exact item SKU or EAN, or product SKU** outranks every text match (looked up only for
+   a query with a digit).
 
 The answer is the best :data:`MAX_RESULTS` product ids with a score, which the listing then
 filters, facets, sorts and pages like any other. A query that finds nothing gets a "did you
@@ -101,7 +102,8 @@ def search(
     if found.terms:
         scores = _text_scores(ctx, found.terms, base)
     code = text.strip()
-    if code and len(code) <= 100:
+    # SKUs and EANs hold digits: a query without any costs no look-up.
+    if len(code) <= 100 and any(c.isdigit() for c in code):
         for pid in _exact_codes(code, base):
             scores[pid] = scores.get(pid, 0.0) + EXACT_BOOST
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_RESULTS]
