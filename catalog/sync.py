@@ -4,7 +4,8 @@
   (``pricelist: "all"``), upserting each page in bulk as it arrives, so memory does not grow
   with the catalog. What it did not see is removed only after everything was read: a run that
   fails half-way deletes nothing and is recorded as failed. One full sync at a time: a second
-  one is recorded as skipped.
+  one is recorded as skipped. Last, it rebuilds the search index (:mod:`catalog.search_index`),
+  which partial runs keep current through ``catalog_changed``.
 - :func:`sync_products` re-reads named products in every market x language (the webhook path).
 - :func:`refresh_reference` re-reads named reference lists (markets, pricelists, categories...).
 
