@@ -461,8 +461,7 @@ class SearchDocument(models.Model):
     # The Snowball algorithm (catalog.search_text.algorithm) its words were stemmed with.
     config = models.CharField(max_length=20)
     name = models.CharField(max_length=255)
-    # The name folded (lower case, no accents), for prefix suggestions (a trigram index on
-    # PostgreSQL).
+    # The name's words folded (lower case, no accents), for the search box's suggestions.
     folded_name = models.CharField(max_length=255)
     # Category names (whole paths), brand, colour and collection.
     labels = models.TextField(blank=True)

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Expression, F, Q, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
 from catalog.context import ShopperContext
 from catalog.models import Item, Product
@@ -167,3 +170,37 @@ def _text_scores(
 def folded_prefix(text: str) -> str:
     """The query as the suggestions match it: folded words joined by single spaces."""
     return " ".join(fold(word) for word in search_words(text))
+
+
+class IdIn(Expression):
+    """``column IN ids`` for a long list of ids: one array parameter on PostgreSQL
+    (``= ANY(%s)``), so each of a listing's queries neither builds nor sends a thousand
+    placeholders; a plain ``IN`` elsewhere."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: Any, ids: list[int]) -> None:
+        super().__init__()
+        self.column = column  # F("pk") until resolved, then its column
+        self.ids = ids
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+    # The array parameter is no str or int: typed loosely, as Django's own stubs cannot say it.
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Any:
+        sql, params = compiler.compile(self.column)
+        if not self.ids:
+            return "1 = 0", []
+        if connection.vendor == "postgresql":
+            return f"{sql} = ANY(%s)", [*params, self.ids]
+        marks = ", ".join("%s" for _ in self.ids)
+        return f"{sql} IN ({marks})", [*params, *self.ids]
+
+
+def only_found(base: QuerySet[Product], scores: dict[int, float]) -> QuerySet[Product]:
+    """``base`` narrowed to the products a search found."""
+    return base.filter(IdIn(F("pk"), list(scores)))

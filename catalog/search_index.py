@@ -12,7 +12,6 @@ whole in one transaction, so a search sees the old text or the new one.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
@@ -55,17 +54,23 @@ WHERE product_id = ANY(%s)
 
 
 def version() -> str:
-    """A token that changes whenever any document does (for the vocabulary's memo)."""
+    """A token that changes whenever any document does (for the vocabulary's memo).
+
+    It is derived from the table (new documents always get new ids, and removals change the
+    count), so every process computes the same token for the same index, and a token evicted
+    from the cache is recomputed equal instead of forcing every process to rebuild."""
     token = cache.get(VERSION_KEY)
     if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(VERSION_KEY, token, None):
-            token = cache.get(VERSION_KEY) or token
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT MAX(id), COUNT(*) FROM catalog_searchdocument")
+            top, count = cursor.fetchone()
+        token = f"{top or 0}.{count}"
+        cache.set(VERSION_KEY, token, None)
     return str(token)
 
 
 def _bump() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    cache.delete(VERSION_KEY)
 
 
 def rebuild() -> int:

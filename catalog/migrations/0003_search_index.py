@@ -12,7 +12,6 @@ CONFIGS = {"english": "english_stem", "german": "german_stem", "swedish": "swedi
 
 POSTGRES_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     *(
         f"""DO $$ BEGIN
             IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'storefront_{name}') THEN
@@ -25,11 +24,8 @@ POSTGRES_FORWARD = [
     ),
     "ALTER TABLE catalog_searchdocument ADD COLUMN document tsvector NOT NULL DEFAULT ''",
     "CREATE INDEX search_document_idx ON catalog_searchdocument USING gin (document)",
-    "CREATE INDEX search_name_trgm_idx ON catalog_searchdocument "
-    "USING gin (folded_name gin_trgm_ops)",
 ]
 POSTGRES_BACKWARD = [
-    "DROP INDEX IF EXISTS search_name_trgm_idx",
     "DROP INDEX IF EXISTS search_document_idx",
     "ALTER TABLE catalog_searchdocument DROP COLUMN IF EXISTS document",
     *(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS storefront_{name}" for name in CONFIGS),
