@@ -20,6 +20,7 @@ from catalog.cards import product_path
 from catalog.categories import category_index
 from catalog.context import ShopperContext
 from catalog.models import ProductMarket, SearchDocument
+from catalog.reference import memoized
 from catalog.search import plan
 from catalog.search_index import version
 from catalog.search_text import algorithm, stem, words
@@ -126,16 +127,32 @@ def _products(ctx: ShopperContext, terms: tuple[str, ...]) -> tuple[Suggestion, 
 
 
 def _categories(ctx: ShopperContext, terms: tuple[str, ...]) -> tuple[Suggestion, ...]:
-    index = category_index(ctx)
     found = []
-    for node in index.by_id.values():
-        path = [n.name for n in index.ancestry(node.id)]
-        own = words(node.name)
-        names = words(" ".join(path))
+    for path_words, own_words, label, url in _category_words(ctx):
         # Every term begins a word of the path, and one begins a word of the category's own.
-        if all(any(w.startswith(t) for w in names) for t in terms) and any(
-            w.startswith(t) for w in own for t in terms
+        if all(any(w.startswith(t) for w in path_words) for t in terms) and any(
+            w.startswith(t) for w in own_words for t in terms
         ):
-            found.append((node.depth, " / ".join(path), node.url))
-    found.sort()
-    return tuple(Suggestion(label, url) for _, label, url in found[:MAX_CATEGORIES])
+            found.append(Suggestion(label, url))
+            if len(found) == MAX_CATEGORIES:
+                break
+    return tuple(found)
+
+
+def _category_words(
+    ctx: ShopperContext,
+) -> tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...]:
+    """(path words, own words, "Root / Name", url) per category, roots first; kept with the
+    category tree."""
+
+    def build() -> tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...]:
+        index = category_index(ctx)
+        rows = []
+        for node in index.by_id.values():
+            path = [n.name for n in index.ancestry(node.id)]
+            label = " / ".join(path)
+            rows.append((node.depth, label, tuple(words(label)), tuple(words(node.name)), node.url))
+        rows.sort()
+        return tuple((path, own, label, url) for _, label, path, own, url in rows)
+
+    return memoized(("search-categories", ctx.language, ctx.language_prefix), build)
