@@ -106,8 +106,9 @@ def on_catalog_changed(
     **kwargs: Any,
 ) -> None:
     """Keep the index current after a sync's change (connected in ``CatalogConfig.ready``)."""
-    if run is not None and run.kind == SyncRun.Kind.FULL:
-        return  # a full run rebuilds everything once it succeeded
+    if run is None or run.kind == SyncRun.Kind.FULL:
+        # Only a sync run's rows change the index; a full run rebuilds it once it succeeded.
+        return
     if kinds & LABEL_KINDS:
         rebuild()
     elif product_ids:
