@@ -17,9 +17,10 @@
   answers 404 (a listing URL that does not exist should not pretend to be another page).
 
 The number of SQL queries is fixed whatever the page size: seven for a listing (counts, three
-grouped facets, the price range, its buckets, the page), two more for a search ranked by
-relevance (the match, the ids to rank), one more when a selected brand or collection is no
-longer in the listing (its name).
+grouped facets, the price range, its buckets, the page), three more for a search ranked by
+relevance (the text match, the ids to rank; one more for the exact SKU/EAN match of a query
+with a digit; see :mod:`catalog.search`; a search that finds nothing tries its "did you mean"
+too), one more when a selected brand or collection is no longer in the listing (its name).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext, gettext_noop
 
+from catalog import search as text_search
 from catalog.cards import (
     ProductCard,
     card_from_row,
@@ -50,7 +52,6 @@ from catalog.categories import CategoryPage, category_index
 from catalog.context import ShopperContext
 from catalog.models import Brand, Collection, Item, Product, ProductCategory
 from catalog.money import format_money
-from catalog.search import match_scores
 
 PER_PAGE: Final = 48
 MAX_VALUES_PER_FILTER: Final = 50
@@ -271,6 +272,10 @@ class Listing:
     filters: ListingFilters
     facets: Facets
     query: str = ""  # the search text, for search listings
+    # What a search looked for when it corrected a word of the query ("" when it did not).
+    searched_for: str = ""
+    # For a search that found nothing: a query of the catalog's own words that finds something.
+    did_you_mean: str = ""
     # The listing's query string pairs (q, filters, sort) without the page.
     base_query: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
@@ -338,11 +343,13 @@ def list_products(
             Exists(ProductCategory.objects.filter(product=OuterRef("pk"), category_id__in=subtree))
         )
     scores: dict[int, float] | None = None
-    query_text = ""
+    query_text = searched_for = ""
+    search_scope = base
     if search is not None:
-        query_text = " ".join(search.split())
-        scores = match_scores(ctx, query_text, base)
-        base = base.filter(pk__in=list(scores))
+        query_text = text_search.clean_query(search).text
+        scores, plan = text_search.search(ctx, query_text, base)
+        searched_for = " ".join(plan.terms) if plan.corrected and scores else ""
+        base = text_search.only_found(base, scores)
     keys = sort_keys(in_category=category_id is not None, searching=scores is not None)
     sort = sort if sort in keys else keys[0]
     priced = with_price(base, ctx)
@@ -365,8 +372,12 @@ def list_products(
         filters=filters,
         facets=Facets(),
         query=query_text,
+        searched_for=searched_for,
         base_query=base_query,
     )
+    if scores is not None and not scores:
+        suggestion = text_search.did_you_mean(ctx, query_text, search_scope)
+        listing = replace(listing, did_you_mean=suggestion)
     if listing.out_of_range:
         return listing
     facets = _facets(ctx, priced, filters, counts["stocked"])

@@ -472,3 +472,36 @@ class RejectedWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} rejected from {self.source or 'unknown'} ({self.reason})"
+
+
+class SearchDocument(models.Model):
+    """What search matches a product on, in one language (the default language's texts where
+    the product has none in it). Derived from the synced rows by :mod:`catalog.search_index`,
+    never edited. On PostgreSQL the row also holds a ``document`` tsvector (weights A: name and
+    codes, B: labels, C: body) with a GIN index; on SQLite its stemmed copy lives in the FTS5
+    table ``catalog_searchfts`` (rowid = this row's id). Both are made by migration
+    ``0004_search_index``, outside Django's model fields."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    language = models.ForeignKey(
+        Language, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The Snowball algorithm (catalog.search_text.algorithm) its words were stemmed with.
+    config = models.CharField(max_length=20)
+    name = models.CharField(max_length=255)
+    # The name's words folded (lower case, no accents), for the search box's suggestions.
+    folded_name = models.CharField(max_length=255)
+    # Category names (whole paths), brand, colour and collection.
+    labels = models.TextField(blank=True)
+    body = models.TextField(blank=True)  # excerpt and description
+    codes = models.TextField(blank=True)  # SKUs and EANs
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "language"], name="search_document_unique_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} ({self.language_id})"

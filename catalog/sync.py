@@ -4,7 +4,8 @@
   (``pricelist: "all"``), upserting each page in bulk as it arrives, so memory does not grow
   with the catalog. What it did not see is removed only after everything was read: a run that
   fails half-way deletes nothing and is recorded as failed. One full sync at a time: a second
-  one is recorded as skipped.
+  one is recorded as skipped. Last, it rebuilds the search index (:mod:`catalog.search_index`),
+  which partial runs keep current through ``catalog_changed``.
 - :func:`sync_products` re-reads named products in every market x language (the webhook path).
 - :func:`refresh_reference` re-reads named reference lists (markets, pricelists, categories...).
 
@@ -31,7 +32,7 @@ from django.db import IntegrityError, connection, reset_queries, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from catalog import mapping
+from catalog import mapping, search_index
 from catalog.mapping import Known
 from catalog.models import (
     Brand,
@@ -395,6 +396,9 @@ def _full(ctx: _Context, page_size: int, progress: ProgressCallback | None) -> N
         )
     ctx.where = "removing what was not seen"
     _remove_unseen_full(ctx, products_too=stable)
+    # Once, after the whole catalog is in: cheaper than following every page's changes.
+    ctx.where = "rebuilding the search index"
+    search_index.rebuild()
 
 
 def _partial(ctx: _Context, ids: list[int]) -> None:

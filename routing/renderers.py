@@ -22,6 +22,7 @@ from django.http import Http404, HttpResponse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from catalog import search_index
 from catalog.categories import CategoryPage
 from catalog.listing import (
     Listing,
@@ -32,6 +33,7 @@ from catalog.listing import (
     needs_checking,
     parse_listing_query,
 )
+from catalog.search import MAX_LENGTH
 from catalog.selectors import ProductDetail, home_sections, search_products
 from routing import page_cache
 from routing.cms import Article
@@ -197,16 +199,18 @@ def render_home(request: PageRequest) -> HttpResponse:
     return render_page(request, "home.html", context)
 
 
-def render_search(request: PageRequest, q: str) -> HttpResponse:
-    """Results for ``q`` (already normalised) with the query string's filters, sort and page."""
+def render_search(request: PageRequest, q: str, *, cut: bool = False) -> HttpResponse:
+    """Results for ``q`` (already cleaned; ``cut``: shortened) with the query string's
+    filters, sort and page."""
     asked = listing_request(request)
     template = "shop/parts/search_body.html"
-    context: dict[str, Any] = {"q": q, "listing": None}
+    context: dict[str, Any] = {"q": q, "listing": None, "cut": cut, "max_length": MAX_LENGTH}
     if q:
         body, listing = _listing_body(
             request,
             request.preview is None,
-            ("search", q, *_listing_parts(asked)),
+            # The index's version too: a full sync rebuilds it after its pages were announced.
+            ("search", q, cut, search_index.version(), *_listing_parts(asked)),
             template,
             context,
             lambda: search_products(

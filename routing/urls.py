@@ -9,6 +9,7 @@ from routing import sitemaps, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("search", views.search, name="search"),
+    path("search/suggestions", views.search_suggestions, name="search-suggestions"),
     path("shopper/location", views.switch_shopper_location, name="shopper-location"),
     path("sitemap.xml", sitemaps.sitemap_xml, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),

@@ -19,6 +19,7 @@ from django.http import (
     HttpResponse,
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,6 +27,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.listing import parse_listing_query
+from catalog.search import clean_query
+from catalog.suggestions import suggestions
 from routing import preview
 from routing.preview import PageRequest
 from routing.renderers import (
@@ -53,8 +56,6 @@ from storefront.return_paths import return_path
 
 # Seconds a shopper (or crawler) is asked to wait when Centra cannot be reached.
 RETRY_AFTER = 30
-# Longer queries are cut: no shopper types more, and each word costs the search.
-SEARCH_MAX_LENGTH = 200
 
 
 @require_safe
@@ -66,8 +67,23 @@ def home(request: PageRequest) -> HttpResponse:
 @require_safe
 @preview.preview_aware
 def search(request: PageRequest) -> HttpResponse:
-    q = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
-    return render_search(request, q)
+    query = clean_query(request.GET.get("q", ""))
+    return render_search(request, query.text, cut=query.cut)
+
+
+@require_safe
+def search_suggestions(request: PageRequest) -> JsonResponse:
+    """What the search box offers while a shopper types (JSON; no Centra call)."""
+    query = clean_query(request.GET.get("q", ""))
+    found = suggestions(request.shopper, query.text)
+    response = JsonResponse(
+        {
+            "products": [{"name": p.name, "url": p.url} for p in found.products],
+            "categories": [{"name": c.name, "url": c.url} for c in found.categories],
+        }
+    )
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @require_safe

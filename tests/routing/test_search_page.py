@@ -83,3 +83,70 @@ def test_search_in_another_language_uses_its_texts_and_prefix(client) -> None:
     response = client.get("/sv/search?q=kavaj")
     assert 101 in card_ids(response)
     assert '<form class="search-form" method="get" action="/sv/search"' in response.content.decode()
+
+
+def test_plurals_accents_and_category_names_find_products(client) -> None:
+    parkas = set(card_ids(client.get("/search?q=parkas")))
+    assert parkas == set(card_ids(client.get("/search?q=parka"))) > set()
+    assert set(card_ids(client.get("/search?q=creme"))) == set(
+        card_ids(client.get("/search?q=crème"))
+    )
+    in_jackets = ["womens/jackets", "mens/jackets"]
+    jackets = ids(in_market().filter(categories__uri__in=in_jackets).distinct())
+    assert jackets
+    assert jackets <= set(card_ids(client.get("/search?q=jacket")))
+
+
+def test_a_typo_is_corrected_and_said(client) -> None:
+    response = client.get("/search?q=jakcet")
+    html = response.content.decode()
+
+    assert set(card_ids(response)) == set(card_ids(client.get("/search?q=jacket"))) > set()
+    assert "Showing results for “jacket”." in html
+
+
+def test_a_query_that_finds_nothing_offers_did_you_mean_in_one_click(client) -> None:
+    html = client.get("/search?q=drbey").content.decode()
+
+    assert "Nothing matches “drbey”" in html
+    assert '<p class="did-you-mean">Did you mean <a href="/search?q=derby">derby</a>?</p>' in html
+    assert card_ids(client.get("/search?q=derby"))
+    assert "did-you-mean" not in client.get("/search?q=zzzzqqq").content.decode()
+
+
+def test_the_search_box_offers_suggestions_progressively(client) -> None:
+    html = client.get("/search").content.decode()
+
+    assert 'data-suggest="/search/suggestions"' in html
+    assert "js/search.js" in html
+    assert 'data-suggest="/sv/search/suggestions"' in client.get("/sv/search").content.decode()
+
+
+def test_suggestions_list_products_and_categories_for_a_prefix_without_centra(
+    client, centra_sandbox, django_assert_max_num_queries
+) -> None:
+    client.get("/search/suggestions?q=jac")  # warm the vocabulary and category tree
+    centra_sandbox.request_counts.clear()
+
+    with django_assert_max_num_queries(1):
+        answer = client.get("/search/suggestions?q=jack").json()
+
+    assert centra_sandbox.request_counts["*"] == 0
+    assert {c["name"] for c in answer["categories"]} == {"Womens / Jackets", "Mens / Jackets"}
+    assert {c["url"] for c in answer["categories"]} == {"/womens/jackets", "/mens/jackets"}
+    assert answer["products"]
+    assert all("jacket" in p["name"].lower() for p in answer["products"])
+    assert all(p["url"].startswith("/") for p in answer["products"])
+
+
+def test_suggestions_fold_accents_follow_the_language_and_survive_anything(client) -> None:
+    creme = client.get("/search/suggestions?q=crem").json()["products"]
+    assert creme
+    assert all(p["name"].startswith("Crème") for p in creme)
+    swedish = client.get("/sv/search/suggestions?q=kav").json()["products"]
+    assert swedish
+    assert all("Kavaj" in p["name"] and p["url"].startswith("/sv/") for p in swedish)
+    for q in ("", "'", "\x00", "x" * 1000, "🧥"):
+        answer = client.get("/search/suggestions", {"q": q})
+        assert answer.status_code == 200
+        assert answer.json() == {"products": [], "categories": []}
