@@ -79,7 +79,9 @@ def test_no_query_on_an_account_page_is_ever_a_500(
 ) -> None:
     for url in ("/account/sign-in", "/account/password-reset", "/account/orders/"):
         response = client.get(f"{url}?{urlencode(query)}")
-        assert response.status_code in (200, 302), url
+        # A NUL anywhere in the query is refused at the edge (storefront.request_edge).
+        nul = any("\x00" in value for value in query.values())
+        assert response.status_code in ((400,) if nul else (200, 302)), url
 
 
 @given(page=TEXT)
@@ -92,6 +94,9 @@ def test_any_orders_page_number_gives_a_page(
         register(client)
     response = client.get("/account/orders/?" + urlencode({"page": page}))
 
+    if "\x00" in page:  # refused at the edge (storefront.request_edge)
+        assert response.status_code == 400
+        return
     assert response.status_code == 200
     assert 1 <= response.context["history"].page <= 10_000
 

@@ -188,6 +188,51 @@ def shop_pages(client: Client, language: str) -> dict[str, str]:
     pages["payment-failed"] = get(local(declined["Location"]))
     started = client.post(prefix + "/checkout/", {**CHECKOUT, "paymentMethod": "sandbox-direct"})
     pages["receipt"] = get(local(started["Location"]))
+    pages.update(account_pages(client, prefix, product))
+    return pages
+
+
+def account_pages(client: Client, prefix: str, product: str) -> dict[str, str]:
+    """The account pages, signed out and then signed in as a customer with an order."""
+
+    def get(path: str) -> str:
+        response = client.get(path, follow=True)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.content.decode()
+
+    pages = {
+        "sign-in": get(prefix + "/account/sign-in"),
+        "register": get(prefix + "/account/register"),
+        "forgot-password": get(prefix + "/account/forgot-password"),
+        "sign-in-failed": client.post(
+            prefix + "/account/sign-in", {"email": "nobody@example.com", "password": "wrong"}
+        ).content.decode(),
+    }
+    email = "grace@example.com"
+    registered = client.post(
+        prefix + "/account/register",
+        {
+            "email": email,
+            "password": "a long secret",
+            "firstName": "Grace",
+            "lastName": "Hopper",
+            "privacy": "on",
+        },
+    )
+    assert registered.status_code == 302, registered.content.decode()[:500]
+    [item] = buyable_items(1)
+    client.post(prefix + "/cart/add", {"item": item.id, "quantity": 1, "next": product})
+    bought = client.post(
+        prefix + "/checkout/",
+        {**CHECKOUT, "address.email": email, "paymentMethod": "sandbox-direct"},
+    )
+    assert bought.status_code == 302, bought.content.decode()[:500]
+    client.post(prefix + "/account/wishlist/add", {"product": item.product_id, "next": product})
+    for page in ("", "profile", "address", "email", "password", "orders/", "wishlist/"):
+        pages[f"account/{page}"] = get(f"{prefix}/account/{page}")
+    order = re.search(rf'href="{prefix}/account/orders/([0-9A-Za-z-]+)/"', pages["account/orders/"])
+    assert order, "the order is listed, linked in the shopper's language"
+    pages["account/order"] = get(f"{prefix}/account/orders/{order[1]}/")
     return pages
 
 
