@@ -1,16 +1,16 @@
 """Rate limits on the account forms (sign in, register, password reset, newsletter), per IP
 address and per email address, counted in Django's cache.
 
-Why our own limiter rather than django-ratelimit: what is counted must include the email a form
-names (a per-email limit stops one account being guessed from many addresses), which is only
-known once the form is read; the rule is a dozen lines on ``cache.add`` + ``cache.incr``, which
-are atomic on Redis and in local memory; and a new dependency would bring a decorator API this
-project would use for one call. With ``CACHE_URL`` pointing at Redis the counts are shared by
-every web process, so the limits hold across processes and machines.
+Why not django-ratelimit: what is counted must include the email a form names (a per-email
+limit stops one account being guessed from many addresses), which is only known once the form is
+read, and the project already has one shared-cache bucket (:mod:`catalog.rate_limits`, atomic
+``incr`` on Redis and in local memory) that the webhook endpoint uses: the account forms draw
+from the same kind of bucket. With ``CACHE_URL`` pointing at Redis the counts are shared by every
+web process, so the limits hold across processes and machines.
 
-The windows are fixed (``ACCOUNT_RATE_LIMIT_WINDOW`` seconds, counted from each window's first
-attempt): simple, and an attacker gains at most one extra window's worth at a boundary. Email
-addresses are hashed into the key, so the cache holds no address.
+The windows are fixed (``ACCOUNT_RATE_LIMIT_WINDOW`` seconds): simple, and an attacker gains at
+most one extra window's worth at a boundary. Email addresses are hashed into the key, so the
+cache holds no address.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 
-KEY_PREFIX = "account-limit"
+from catalog.rate_limits import take
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +37,17 @@ def allow(attempt: Attempt) -> bool:
     (the attempt is counted either way, so hammering a limit keeps it shut)."""
     allowed = True
     if attempt.ip:
-        allowed &= _count(attempt.action, "ip", attempt.ip) <= settings.ACCOUNT_RATE_LIMIT_PER_IP
+        allowed &= _take(attempt.action, "ip", attempt.ip, settings.ACCOUNT_RATE_LIMIT_PER_IP)
     if attempt.email:
         email = attempt.email.strip().lower()
-        allowed &= _count(attempt.action, "email", email) <= settings.ACCOUNT_RATE_LIMIT_PER_EMAIL
+        allowed &= _take(attempt.action, "email", email, settings.ACCOUNT_RATE_LIMIT_PER_EMAIL)
     return allowed
 
 
-def _count(action: str, kind: str, value: str) -> int:
+def _take(action: str, kind: str, value: str, capacity: int) -> bool:
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    key = f"{KEY_PREFIX}:{action}:{kind}:{digest}"
-    window = settings.ACCOUNT_RATE_LIMIT_WINDOW
-    # add() only creates the counter (with the window as its lifetime); incr() is atomic.
-    cache.add(key, 0, window)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # evicted or expired between the two calls: a new window
-        cache.set(key, 1, window)
-        return 1
+    return take(
+        f"account:{action}:{kind}:{digest}",
+        capacity=capacity,
+        period=settings.ACCOUNT_RATE_LIMIT_WINDOW,
+    )

@@ -357,7 +357,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         # The 500 page styles itself inline: it must render when static files cannot.
-        "style-src": ["'self'", "'sha256-vqjngbfLISTUUQv5rkmrIrLOCqzaBa7mUzk8DEYZqtE='"],
+        "style-src": ["'self'", "'sha256-p5oUu0rNS+sdPCz8d8cQZ6JKzJJZOd3S1p+ciZigDEs='"],
         "img-src": ["'self'", "data:", "https:"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],

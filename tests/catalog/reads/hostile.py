@@ -43,6 +43,12 @@ HOSTILE = [
 ]
 
 
+def answer_for(text: str) -> int:
+    """The status a search for ``text`` gets: a NUL is refused at the edge
+    (storefront.request_edge: 400), any other text gets a results page."""
+    return 400 if "\x00" in text else 200
+
+
 def queries() -> st.SearchStrategy[str]:
     """Text of any kind and length, and text built from search syntax and catalog words."""
     syntax = st.sampled_from(
