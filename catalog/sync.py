@@ -423,10 +423,11 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
     seen: set[int] = set()
     passes = [(m, lang, lang == ctx.languages[0]) for m in ctx.markets for lang in ctx.languages]
     for batch in _chunks(ids, size):
-        # The next market x language is read while this one is written, as in a full sync:
-        # a webhook burst's products are fresh sooner.
+        # The next markets x languages are read while this one is written, as in a full sync:
+        # a webhook burst's products are fresh sooner. A batch is one small page per pass, so
+        # the reader may run all of them ahead instead of waiting for each write.
         read = functools.partial(ctx.read_page, product_ids=batch)
-        with closing(read_ahead(read, passes, len(batch))) as pages:
+        with closing(read_ahead(read, passes, len(batch), ahead=len(passes))) as pages:
             for page in pages:
                 ctx.where = f"products {batch[0]}..{batch[-1]} in {page.where}"
                 _write_page(ctx, page.products, page.market, page.language, page.related)
