@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from catalog.context import ShopperContext, build_context
 from catalog.models import Language, Product, SearchDocument, SyncRun, WebhookEvent
 from catalog.reference import get_reference
 from catalog.selectors import search_products
+from catalog.signals import catalog_changed
 from catalog.sync import full_sync, refresh_reference, sync_products
 from centra_sandbox import Sandbox
 from centra_sandbox.webhooks_out import wait_for_webhooks
@@ -138,14 +141,8 @@ def test_a_burst_of_price_edits_leaves_the_documents_alone_and_is_announced_once
     control: httpx.Client,
     django_capture_on_commit_callbacks,
 ) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from catalog.signals import catalog_changed
-
-    named = list(
-        Product.objects.filter(market_links__market_id=1).order_by("pk").values_list("pk", flat=True)
-    )[:20]
+    sold = Product.objects.filter(market_links__market_id=1).order_by("pk")
+    named = list(sold.values_list("pk", flat=True))[:20]
     for n, product in enumerate(named):
         edited = control.put(f"products/{product}", json={"prices": {"1": {"price": 500 + n}}})
         assert edited.status_code == 200, edited.text
@@ -153,9 +150,11 @@ def test_a_burst_of_price_edits_leaves_the_documents_alone_and_is_announced_once
     heard, listen = _listen()
     catalog_changed.connect(listen)
     try:
-        with CaptureQueriesContext(connection) as captured:
-            with django_capture_on_commit_callbacks(execute=True):
-                run = sync_products(named, trigger="webhook")
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            run = sync_products(named, trigger="webhook")
     finally:
         catalog_changed.disconnect(listen)
 
