@@ -2,12 +2,13 @@
 derived from the synced rows, and its database-specific twin (PostgreSQL's ``document``
 tsvector, SQLite's FTS5 table).
 
-The sync keeps it current through :data:`catalog.signals.catalog_changed`, which is sent once
-the change is committed: a partial (webhook) sync refreshes the documents of the products it
-names before its task ends, a change of category, brand, collection or language names rebuilds
-every document, and a full sync rebuilds them all once it has succeeded
-(:func:`catalog.sync.full_sync`), ignoring its per-page announcements. A document is written
-whole in one transaction, so a search sees the old text or the new one.
+The sync keeps it current: a full sync rebuilds every document once it has succeeded
+(:func:`catalog.sync.full_sync`), and a partial (webhook) sync refreshes, once at its end, the
+documents of the products whose document rows it changed (:func:`catalog.sync.sync_products`;
+a burst of price edits changes none). Through :data:`catalog.signals.catalog_changed`, sent once
+a change is committed, a change of category, brand, collection or language names rebuilds every
+document, and the products a reference refresh changed (a market gone) are refreshed. A
+document is written whole in one transaction, so a search sees the old text or the new one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ from catalog.models import (
 from catalog.search_text import algorithm, stemmed, words
 
 BATCH: Final = 500
+# What a document is made of, per product-owned table (model name -> columns): a change of a
+# row's other columns (a price, a stock level, a sort order) leaves the documents as they are.
+DOCUMENT_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "product": ("sku", "product_sku", "variant_name", "brand_id", "collection_id"),
+    "producttext": ("name", "excerpt", "description"),
+    "productcategory": ("category_id",),
+    "item": ("product_id", "sku", "ean"),
+}
 # A change of any of these reference kinds changes the labels of many documents.
 LABEL_KINDS: Final = frozenset({"category", "categorytext", "brand", "collection", "language"})
 VERSION_KEY: Final = "catalog:search-version"
@@ -111,7 +120,8 @@ def on_catalog_changed(
         return
     if kinds & LABEL_KINDS:
         rebuild()
-    elif product_ids:
+    elif product_ids and run.kind != SyncRun.Kind.PARTIAL:
+        # A partial run refreshed the documents its changes touched itself.
         refresh(product_ids)
 
 
@@ -178,14 +188,12 @@ def _documents(product_ids: list[int]) -> list[SearchDocument]:
         return []
     default = next((code for code, is_default in languages if is_default), languages[0][0])
     products = list(
-        Product.objects.filter(pk__in=product_ids).values(
-            "pk", "sku", "product_sku", "variant_name", "brand_id", "collection_id"
-        )
+        Product.objects.filter(pk__in=product_ids).values("pk", *DOCUMENT_FIELDS["product"])
     )
     texts: dict[int, dict[str, tuple[str, str]]] = {}
     for pid, language, name, excerpt, description in ProductText.objects.filter(
         product_id__in=product_ids
-    ).values_list("product_id", "language_id", "name", "excerpt", "description"):
+    ).values_list("product_id", "language_id", *DOCUMENT_FIELDS["producttext"]):
         texts.setdefault(pid, {})[language] = (name, f"{excerpt}\n{description}")
     placements: dict[int, list[int]] = {}
     for pid, category in ProductCategory.objects.filter(product_id__in=product_ids).values_list(

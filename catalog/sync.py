@@ -4,9 +4,10 @@
   (``pricelist: "all"``), upserting each page in bulk as it arrives, so memory does not grow
   with the catalog. What it did not see is removed only after everything was read: a run that
   fails half-way deletes nothing and is recorded as failed. One full sync at a time: a second
-  one is recorded as skipped. Last, it rebuilds the search index (:mod:`catalog.search_index`),
-  which partial runs keep current through ``catalog_changed``.
+  one is recorded as skipped. Last, it rebuilds the search index (:mod:`catalog.search_index`).
 - :func:`sync_products` re-reads named products in every market x language (the webhook path).
+  Last, it refreshes the search documents of the products whose text, items, categories or
+  own fields changed, and it announces its changes in one notice when it ends.
 - :func:`refresh_reference` re-reads named reference lists (markets, pricelists, categories...).
 
 Every run is a :class:`~catalog.models.SyncRun` with its counts, calls and error. What a run has
@@ -100,6 +101,8 @@ HEARTBEAT_SECONDS = 2.0
 MAX_IDS_PER_CALL = 1000
 # Products per removal statement and per change notice.
 BATCH = 1000
+# The product-owned tables a search document is made of (catalog.search_index).
+SEARCHED: Final = (ITEM, PRODUCT_CATEGORY)
 MAX_ERROR_LENGTH = 2000
 _MASK = "********"
 _Item = TypeVar("_Item")
@@ -221,6 +224,11 @@ class _Context:
         self.notes: list[str] = []
         self.where = "starting"
         self._last_beat = 0.0
+        # A partial run holds its product change notices and sends one when it ends (None:
+        # each is sent as its transaction commits, as a full run does page by page).
+        self.held: set[int] | None = None
+        # Products whose search documents read a row this run changed (partial runs).
+        self.searched: set[int] = set()
 
     @property
     def mark(self) -> int:
@@ -274,6 +282,7 @@ def _execute(
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: {_describe(exc)}")
     except BaseException:
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: interrupted")
+        _release(ctx)
         raise
     else:
         _finish(ctx, SyncRun.Status.SUCCEEDED)
@@ -289,6 +298,7 @@ def _execute(
             ctx.counts.total("updated"),
             ctx.counts.total("deleted"),
         )
+    _release(ctx)
     return run
 
 
@@ -402,6 +412,9 @@ def _full(ctx: _Context, page_size: int, progress: ProgressCallback | None) -> N
 
 
 def _partial(ctx: _Context, ids: list[int]) -> None:
+    # One change notice for the whole run, not one per market x language page: each notice
+    # drops the page cache everywhere, and its listeners' work is per notice.
+    ctx.held = set()
     ctx.known = _known_from_db()
     ctx.markets, ctx.languages = _markets_and_languages(ctx.known)
     if not ctx.markets or not ctx.languages:
@@ -410,10 +423,11 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
     seen: set[int] = set()
     passes = [(m, lang, lang == ctx.languages[0]) for m in ctx.markets for lang in ctx.languages]
     for batch in _chunks(ids, size):
-        # The next market x language is read while this one is written, as in a full sync:
-        # a webhook burst's products are fresh sooner.
+        # The next markets x languages are read while this one is written, as in a full sync:
+        # a webhook burst's products are fresh sooner. A batch is one small page per pass, so
+        # the reader may run all of them ahead instead of waiting for each write.
         read = functools.partial(ctx.read_page, product_ids=batch)
-        with closing(read_ahead(read, passes, len(batch))) as pages:
+        with closing(read_ahead(read, passes, len(batch), ahead=len(passes))) as pages:
             for page in pages:
                 ctx.where = f"products {batch[0]}..{batch[-1]} in {page.where}"
                 _write_page(ctx, page.products, page.market, page.language, page.related)
@@ -434,8 +448,15 @@ def _partial(ctx: _Context, ids: list[int]) -> None:
                 _delete_announced(ctx, model.objects.filter(stale, product_id__in=batch))
             for spec in PRODUCT_OWN:
                 doomed = spec.objects.filter(last_seen_run=DOOMED, product_id__in=batch)
-                _delete_announced(ctx, doomed)
-            _delete_marketless(ctx, Product.objects.filter(pk__in=batch))
+                gone = _delete_announced(ctx, doomed)
+                if spec in SEARCHED:
+                    ctx.searched |= gone
+            ctx.searched |= _delete_marketless(ctx, Product.objects.filter(pk__in=batch))
+    # Once for the run, and only for the products whose documents changed: a price, a market
+    # link or a relation is not in a document (a burst of price edits refreshes nothing).
+    if ctx.searched:
+        ctx.where = "refreshing the search index"
+        search_index.refresh(ctx.searched)
 
 
 # -- one page of products -------------------------------------------------------------------------
@@ -466,11 +487,14 @@ def _write_page(
     _read_missing_reference(ctx, [parsed[p] for p in fresh])
     known, counts = ctx.known, ctx.counts
     changed: set[int] = set()
+    searched: set[int] = set()
     with transaction.atomic():
         if fresh:
             current = existing_rows(PRODUCT, Product.objects.filter(pk__in=fresh))
             rows = [mapping.product_row(parsed[p], p, known) for p in fresh]
-            changed |= upsert(PRODUCT, rows, current, mark, counts)
+            owners = upsert(PRODUCT, rows, current, mark, counts)
+            changed |= owners
+            searched |= _document_changes(ctx, PRODUCT, rows, current, owners)
             own_rows = (
                 (ITEM, [r for p in fresh for r in mapping.item_rows(parsed[p], p)]),
                 (PRICE, [r for p in fresh for r in mapping.price_rows(parsed[p], p, known)]),
@@ -480,14 +504,20 @@ def _write_page(
                 ),
             )
             for spec, rows in own_rows:
-                scope = spec.objects.filter(product_id__in=fresh)
-                changed |= upsert(spec, rows, existing_rows(spec, scope), mark, counts)
+                current = existing_rows(spec, spec.objects.filter(product_id__in=fresh))
+                owners = upsert(spec, rows, current, mark, counts)
+                changed |= owners
+                searched |= _document_changes(ctx, spec, rows, current, owners)
         if texts_due:
             texts = [mapping.text_row(parsed[p], p, language) for p in texts_due]
-            scope = ProductText.objects.filter(product_id__in=texts_due, language_id=language)
-            changed |= upsert(TEXT, texts, existing_rows(TEXT, scope), mark, counts)
+            current = existing_rows(
+                TEXT, ProductText.objects.filter(product_id__in=texts_due, language_id=language)
+            )
+            owners = upsert(TEXT, texts, current, mark, counts)
+            changed |= owners
+            searched |= _document_changes(ctx, TEXT, texts, current, owners)
         rows = [mapping.market_row(p, market) for p in ids]
-        scope = ProductMarket.objects.filter(product_id__in=ids, market_id=market)
+        scope: QuerySet[Any] = ProductMarket.objects.filter(product_id__in=ids, market_id=market)
         changed |= upsert(MARKET_LINK, rows, existing_rows(MARKET_LINK, scope), mark, counts)
         if related:
             rows = [row for p in ids for row in mapping.related_rows(parsed[p], p)]
@@ -495,8 +525,34 @@ def _write_page(
             changed |= upsert(RELATED, rows, existing_rows(RELATED, scope), mark, counts)
         ctx.pages += 1
         ctx.heartbeat()
+        ctx.searched |= searched
         if changed:
             _announce(ctx, changed, frozenset())
+
+
+def _document_changes(
+    ctx: _Context,
+    spec: Spec,
+    rows: list[dict[str, Any]],
+    existing: dict[tuple[Any, ...], dict[str, Any]],
+    owners: set[int],
+) -> set[int]:
+    """The products among ``owners`` (whose ``spec`` rows were just written) whose search
+    documents read what changed: a new row, or a new value in a field a document is made of
+    (:data:`catalog.search_index.DOCUMENT_FIELDS`); a new price or stock level is in none.
+    Only a partial run asks: a full run rebuilds every document at its end."""
+    fields = search_index.DOCUMENT_FIELDS.get(spec.name)
+    if fields is None or not owners or ctx.held is None:
+        return set()
+    assert spec.owner is not None
+    touched = set()
+    for row in rows:
+        owner = row[spec.owner]
+        if owner in owners and owner not in touched:
+            old = existing.get(tuple(row[a] for a in spec.key))
+            if old is None or any(old[f] != row[f] for f in fields):
+                touched.add(owner)
+    return touched
 
 
 def _read_missing_reference(ctx: _Context, products: Iterable[dict[str, Any]]) -> None:
@@ -634,25 +690,49 @@ def _remove_unseen_reference(ctx: _Context, kinds: set[str]) -> None:
             _delete_marketless(ctx, Product.objects.all())
 
 
-def _delete_marketless(ctx: _Context, scope: QuerySet[Product]) -> None:
+def _delete_marketless(ctx: _Context, scope: QuerySet[Product]) -> set[int]:
     """Delete the products of ``scope`` that no market sells, a batch at a time so that
-    Django's cascade never loads a whole catalog."""
+    Django's cascade never loads a whole catalog; returns the ids when ``ctx`` holds its
+    notices (a partial run's handful), else an empty set."""
     marketless = scope.filter(~Exists(ProductMarket.objects.filter(product=OuterRef("pk"))))
+    deleted: set[int] = set()
     while ids := list(marketless.values_list("pk", flat=True)[:BATCH]):
         delete(Product.objects.filter(pk__in=ids), ctx.counts)
         _announce(ctx, ids, frozenset())
+        if ctx.held is not None:
+            deleted.update(ids)
+    return deleted
 
 
-def _delete_announced(ctx: _Context, queryset: QuerySet) -> None:
-    """Delete product-owned rows and announce their products."""
+def _delete_announced(ctx: _Context, queryset: QuerySet) -> set[int]:
+    """Delete product-owned rows and announce their products; returns the products when
+    ``ctx`` holds its notices (a partial run's handful), else an empty set."""
     owners = queryset.order_by().values_list("product_id", flat=True).distinct()
+    announced: set[int] = set()
     for ids in _chunks(owners.iterator(chunk_size=BATCH), BATCH):
         _announce(ctx, ids, frozenset())
+        if ctx.held is not None:
+            announced.update(ids)
     delete(queryset, ctx.counts)
+    return announced
 
 
 def _announce(ctx: _Context, product_ids: Iterable[int], kinds: frozenset[str]) -> None:
-    ids = frozenset(product_ids)
+    if ctx.held is not None and not kinds:
+        ctx.held.update(product_ids)
+        return
+    _send(ctx, frozenset(product_ids), kinds)
+
+
+def _release(ctx: _Context) -> None:
+    """Send the notice a partial run held for its products (failed or not: what it wrote
+    before failing is committed)."""
+    if ctx.held:
+        ids, ctx.held = frozenset(ctx.held), set()
+        _send(ctx, ids, frozenset())
+
+
+def _send(ctx: _Context, ids: frozenset[int], kinds: frozenset[str]) -> None:
     run = ctx.run
     transaction.on_commit(
         lambda: catalog_changed.send(sender=SyncRun, run=run, product_ids=ids, kinds=kinds)

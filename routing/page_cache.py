@@ -57,6 +57,8 @@ _MISSING: Final = object()
 
 _local: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # key -> (expires, value)
 _local_lock = threading.Lock()
+# Values every request may consult, kept whole in this process: name -> (version, value).
+_versioned: dict[str, tuple[str, Any]] = {}
 
 
 def seconds() -> int:
@@ -86,6 +88,23 @@ def invalidate(**kwargs: Any) -> None:
 def clear_local() -> None:
     with _local_lock:
         _local.clear()
+        _versioned.clear()
+
+
+def per_version(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in this process while the content version is unchanged: for a
+    value too big to fetch from the shared cache on every request that consults it (the
+    catalog's product URIs). It is as current as the cached pages: the same version decides."""
+    if not enabled():
+        return compute()
+    version = content_version()
+    entry = _versioned.get(name)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    with _local_lock:
+        _versioned[name] = (version, value)
+    return value
 
 
 def _local_get(name: str) -> Any:

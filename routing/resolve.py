@@ -31,7 +31,7 @@ from catalog.categories import CategoryPage, category_by_uri
 from catalog.context import ShopperContext
 from catalog.freshness import copy_is_fresh
 from catalog.listing import Listing
-from catalog.models import ProductCategory
+from catalog.models import Product, ProductCategory
 from catalog.selectors import ProductDetail, product_detail
 from centra import content_api
 from centra.errors import CentraError
@@ -110,6 +110,9 @@ def local_product(ctx: ShopperContext, uri: str, *, cache_pages: bool = True) ->
     prefix, _, last = uri.rpartition("/")
     if not last:
         return None
+    if cache_pages and page_cache.enabled() and last not in product_uris():
+        # Most paths a crawler makes up name no product: no query, and no cache entry each.
+        return None
     if cache_pages:
         # Misses are kept too: every category path asks first whether it is a product.
         detail = page_cache.cached("product", ctx, (last,), lambda: product_detail(ctx, last))
@@ -123,6 +126,15 @@ def local_product(ctx: ShopperContext, uri: str, *, cache_pages: bool = True) ->
     if not prefix or _placed_in(detail.card.id, prefix):
         return Resolution(REDIRECT, location=detail.card.url)
     return None
+
+
+def product_uris() -> frozenset[str]:
+    """Every product's own URI in the local catalog (any market), read once per catalog
+    version in each process: a set of short strings, a few hundred kilobytes for 10,000
+    products."""
+    return page_cache.per_version(
+        "product-uris", lambda: frozenset(Product.objects.values_list("uri", flat=True))
+    )
 
 
 def _placed_in(product_id: int, category_uri: str) -> bool:

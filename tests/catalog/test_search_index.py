@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from catalog.context import ShopperContext, build_context
 from catalog.models import Language, Product, SearchDocument, SyncRun, WebhookEvent
 from catalog.reference import get_reference
 from catalog.selectors import search_products
+from catalog.signals import catalog_changed
 from catalog.sync import full_sync, refresh_reference, sync_products
 from centra_sandbox import Sandbox
 from centra_sandbox.webhooks_out import wait_for_webhooks
@@ -121,3 +124,61 @@ def test_a_renamed_brand_relabels_its_products(
     assert brand_products
     assert found("quillfeather") == brand_products
     assert found("nordvik") == set()
+
+
+def _listen() -> tuple[list[frozenset[int]], object]:
+    heard: list[frozenset[int]] = []
+
+    def listen(sender: type, product_ids: frozenset, **kwargs: object) -> None:
+        heard.append(product_ids)
+
+    return heard, listen
+
+
+def test_a_burst_of_price_edits_leaves_the_documents_alone_and_is_announced_once(
+    centra_sandbox: Sandbox,
+    synced: SyncRun,
+    control: httpx.Client,
+    django_capture_on_commit_callbacks,
+) -> None:
+    sold = Product.objects.filter(market_links__market_id=1).order_by("pk")
+    named = list(sold.values_list("pk", flat=True))[:20]
+    for n, product in enumerate(named):
+        edited = control.put(f"products/{product}", json={"prices": {"1": {"price": 500 + n}}})
+        assert edited.status_code == 200, edited.text
+    documents = set(SearchDocument.objects.values_list("pk", flat=True))
+    heard, listen = _listen()
+    catalog_changed.connect(listen)
+    try:
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            run = sync_products(named, trigger="webhook")
+    finally:
+        catalog_changed.disconnect(listen)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert run.counts["productprice"]["updated"] == len(named)
+    # Nine pages (3 markets x 3 languages) wrote changes: one notice, naming every product.
+    assert heard == [frozenset(named)]
+    assert not [q["sql"] for q in captured.captured_queries if "searchdocument" in q["sql"]]
+    assert set(SearchDocument.objects.values_list("pk", flat=True)) == documents
+
+
+def test_a_partial_sync_refreshes_only_the_renamed_products_documents_once(
+    synced: SyncRun, control: httpx.Client, django_capture_on_commit_callbacks
+) -> None:
+    others = list(Product.objects.exclude(pk=PLAIN).order_by("pk").values_list("pk", flat=True))
+    control.put(f"products/{PLAIN}", json={"names": {"en": "Zephyrine Anorak"}})
+    control.put(f"products/{others[0]}", json={"prices": {"1": {"price": 77}}})
+    kept = set(SearchDocument.objects.exclude(product_id=PLAIN).values_list("pk", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = sync_products([PLAIN, *others[:10]], trigger="webhook")
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert set(SearchDocument.objects.exclude(product_id=PLAIN).values_list("pk", flat=True)) == (
+        kept
+    )
+    assert found("zephyrine") == {PLAIN}
