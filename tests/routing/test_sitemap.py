@@ -192,6 +192,7 @@ def test_sitemap_costs_two_queries_and_no_centra_call(
 )
 def test_any_section_and_page_answer_without_a_500(client, section: str, page: str) -> None:
     response = client.get(f"/sitemap-{section}.xml", {"p": page})
-    assert response.status_code in (200, 404)
+    # A NUL is refused at the edge (storefront.request_edge) before the sitemap reads it.
+    assert response.status_code in ((400,) if "\x00" in page else (200, 404))
     if response.status_code == 200:
         assert section in {"home", "categories", "products", "pages"}
