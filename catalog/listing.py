@@ -16,11 +16,12 @@
   beyond the last, or a page below 1, gives ``Listing.out_of_range`` with no products: the view
   answers 404 (a listing URL that does not exist should not pretend to be another page).
 
-The number of SQL queries is fixed whatever the page size: seven for a listing (counts, three
-grouped facets, the price range, its buckets, the page), three more for a search ranked by
-relevance (the text match, the ids to rank; one more for the exact SKU/EAN match of a query
-with a digit; see :mod:`catalog.search`; a search that finds nothing tries its "did you mean"
-too), one more when a selected brand or collection is no longer in the listing (its name).
+The number of SQL queries is fixed whatever the page size: seven for a category (counts, three
+grouped facets, the price range, its buckets, the page); four for a search (the text match,
+what the facets need of the found products and of their items, counted in Python, and the
+page; one more for the exact SKU/EAN match of a query with a digit, see :mod:`catalog.search`;
+a search that finds nothing tries its "did you mean" instead); one more when a selected brand
+or collection is no longer in the listing (its name).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from catalog.categories import CategoryPage, category_index
 from catalog.context import ShopperContext
 from catalog.models import Brand, Collection, Item, Product, ProductCategory
 from catalog.money import format_money
+from catalog.stock import AVAILABLE
 
 PER_PAGE: Final = 48
 MAX_VALUES_PER_FILTER: Final = 50
@@ -354,9 +356,13 @@ def list_products(
     sort = sort if sort in keys else keys[0]
     priced = with_price(base, ctx)
 
-    counts = _narrow(priced, filters, skip="in_stock").aggregate(
-        all=Count("id"), stocked=Count("id", filter=Q(has_stock()))
-    )
+    found = _found_rows(priced, scores) if scores is not None else None
+    if found is not None:
+        counts = found.counts(filters)
+    else:
+        counts = _narrow(priced, filters, skip="in_stock").aggregate(
+            all=Count("id"), stocked=Count("id", filter=Q(has_stock()))
+        )
     total = counts["stocked"] if filters.in_stock else counts["all"]
     num_pages = max(1, math.ceil(total / per_page))
     base_query = _base_query(filters, sort, keys[0], query_text)
@@ -380,13 +386,16 @@ def list_products(
         listing = replace(listing, did_you_mean=suggestion)
     if listing.out_of_range:
         return listing
-    facets = _facets(ctx, priced, filters, counts["stocked"])
+    if found is not None:
+        facets = found.facets(ctx, filters, counts["stocked"])
+    else:
+        facets = _facets(ctx, priced, filters, counts["stocked"])
     if total == 0:
         return replace(listing, facets=facets)
     narrowed = with_texts(_narrow(priced, filters), ctx)
     offset = (page - 1) * per_page
-    if sort == "relevance" and scores is not None:
-        ids = sorted(narrowed.values_list("id", flat=True), key=lambda pid: (-scores[pid], pid))
+    if sort == "relevance" and scores is not None and found is not None:
+        ids = sorted(found.ids(filters), key=lambda pid: (-scores[pid], pid))
         page_ids = ids[offset : offset + per_page]
         products = tuple(ordered_cards(cards_for(ctx, page_ids), page_ids))
     else:
@@ -606,3 +615,154 @@ def price_label(price_range: PriceRange, currency_format: Mapping[str, Any]) -> 
         return gettext("%(low)s and up") % {"low": low}
     high = format_money(price_range.high, currency_format, whole=True)
     return f"{low} \N{EN DASH} {high}"
+
+
+# -- facets of a search's results, counted in Python ------------------------------------------
+#
+# A search finds at most ``catalog.search.MAX_RESULTS`` products. Two queries fetch what the
+# facets need of each (brand, collection, price, and its items' sizes and stock), and the
+# counts, facets and the ids to rank are counted here: seven aggregate queries over the found
+# ids cost ten times as much (``bench/search.py``). The filters and facets mean exactly what
+# :func:`_narrow` and :func:`_facets` mean for a category; the tests compare both.
+
+
+@dataclass(frozen=True, slots=True)
+class _FoundRow:
+    id: int
+    brand: int | None
+    brand_name: str
+    collection: int | None
+    collection_name: str
+    price: Decimal | None
+    stocked: bool  # :func:`catalog.cards.has_stock`
+    sizes: dict[str, str]  # item name -> its smallest size id (names not empty)
+
+    def keeps(self, filters: ListingFilters, skip: str = "") -> bool:
+        """Whether every filter but ``skip``'s keeps this product (as :func:`_narrow`)."""
+        if filters.brands and skip != "brand" and self.brand not in filters.brands:
+            return False
+        if (
+            filters.collections
+            and skip != "collection"
+            and self.collection not in filters.collections
+        ):
+            return False
+        if filters.sizes and skip != "size" and not any(s in self.sizes for s in filters.sizes):
+            return False
+        if (
+            filters.prices
+            and skip != "price"
+            and not any(_in_range(self.price, r) for r in filters.prices)
+        ):
+            return False
+        return not (filters.in_stock and skip != "in_stock" and not self.stocked)
+
+
+def _in_range(price: Decimal | None, price_range: PriceRange) -> bool:
+    """:meth:`PriceRange.q` for one price: an unpriced product is in no range."""
+    if price is None or price < price_range.low:
+        return False
+    return price_range.high is None or price < price_range.high
+
+
+@dataclass(frozen=True, slots=True)
+class _FoundRows:
+    rows: tuple[_FoundRow, ...]
+
+    def ids(self, filters: ListingFilters) -> list[int]:
+        return [row.id for row in self.rows if row.keeps(filters)]
+
+    def counts(self, filters: ListingFilters) -> dict[str, int]:
+        kept = [row for row in self.rows if row.keeps(filters, skip="in_stock")]
+        return {"all": len(kept), "stocked": sum(row.stocked for row in kept)}
+
+    def facets(self, ctx: ShopperContext, filters: ListingFilters, stocked: int) -> Facets:
+        return Facets(
+            brands=self._grouped(filters, "brand"),
+            sizes=self._sizes(filters),
+            collections=self._grouped(filters, "collection"),
+            prices=self._prices(ctx, filters),
+            in_stock=FacetValue("1", gettext("In stock only"), stocked, filters.in_stock),
+        )
+
+    def _grouped(self, filters: ListingFilters, facet: str) -> tuple[FacetValue, ...]:
+        found: dict[int, tuple[str, int]] = {}
+        for row in self.rows:
+            key = row.brand if facet == "brand" else row.collection
+            if key is None or not row.keeps(filters, skip=facet):
+                continue
+            label = row.brand_name if facet == "brand" else row.collection_name
+            found[key] = (label, found.get(key, ("", 0))[1] + 1)
+        if facet == "brand":
+            return _facet_values(found, filters.brands, Brand)
+        return _facet_values(found, filters.collections, Collection)
+
+    def _sizes(self, filters: ListingFilters) -> tuple[FacetValue, ...]:
+        found: dict[str, tuple[int, str]] = {}
+        for row in self.rows:
+            if not row.keeps(filters, skip="size"):
+                continue
+            for name, first in row.sizes.items():
+                count, least = found.get(name, (0, first))
+                found[name] = (count + 1, min(least, first))
+        for name in filters.sizes:
+            found.setdefault(name, (0, ""))
+        ordered = sorted(found.items(), key=lambda kv: (_size_rank(kv[1][1]), kv[0]))
+        return tuple(
+            FacetValue(name, name, count, name in filters.sizes) for name, (count, _) in ordered
+        )
+
+    def _prices(self, ctx: ShopperContext, filters: ListingFilters) -> tuple[FacetValue, ...]:
+        prices = [row.price for row in self.rows if row.price is not None]
+        ranges = price_ranges(max(prices) if prices else None)
+        wanted = sorted(set(ranges) | set(filters.prices), key=PriceRange.sort_key)
+        kept = [row.price for row in self.rows if row.keeps(filters, skip="price")]
+        values = []
+        for price_range in wanted:
+            count = sum(_in_range(price, price_range) for price in kept)
+            selected = price_range in filters.prices
+            if count or selected:
+                label = price_label(price_range, ctx.currency_format)
+                values.append(FacetValue(price_range.key, label, count, selected))
+        return tuple(values)
+
+
+def _found_rows(priced: QuerySet[Product], scores: Mapping[int, float]) -> _FoundRows:
+    """What the facets need of every product a search found (two queries; none when it found
+    nothing)."""
+    if not scores:
+        return _FoundRows(())
+    products = priced.order_by().values_list(
+        "id", "brand_id", "brand__name", "collection_id", "collection__name", F("price_amount")
+    )
+    rows = list(products)
+    ids = [row[0] for row in rows]
+    stocked: set[int] = set()
+    sizes: dict[int, dict[str, str]] = {}
+    items = (
+        Item.objects.filter(text_search.IdIn(F("product_id"), ids))
+        .order_by()
+        .values_list("product_id", "name", "size_id", "stock_state")
+    )
+    available = {state.value for state in AVAILABLE}
+    for pid, name, size_id, state in items:
+        if state in available:
+            stocked.add(pid)
+        if name:
+            own = sizes.setdefault(pid, {})
+            own[name] = min(own.get(name, size_id), size_id)
+    return _FoundRows(
+        tuple(
+            _FoundRow(
+                id=pid,
+                brand=brand,
+                brand_name=brand_name or "",
+                collection=collection,
+                collection_name=collection_name or "",
+                price=price,
+                stocked=pid in stocked,
+                sizes=sizes.get(pid, {}),
+            )
+            for pid, brand, brand_name, collection, collection_name, price in rows
+        )
+    )

@@ -114,6 +114,23 @@ def test_a_query_that_finds_nothing_offers_did_you_mean_in_one_click(client) -> 
     assert "did-you-mean" not in client.get("/search?q=zzzzqqq").content.decode()
 
 
+def test_distinct_searches_after_warm_up_cost_a_fixed_number_of_queries(
+    client, centra_sandbox, django_assert_num_queries
+) -> None:
+    client.get("/search?q=linen")  # the vocabulary, category tree and reference data
+    centra_sandbox.request_counts.clear()
+
+    # Each query asked once, so no answer comes from the page cache: the text match, what the
+    # facets need of the found products and of their items, the page's cards.
+    for q in ("jeans", "shirts", "jackets", "sneakers"):
+        with django_assert_num_queries(4):
+            response = client.get(f"/search?q={q}")
+        assert response.status_code == 200
+        assert response.context["listing"].total > 0
+
+    assert centra_sandbox.request_counts["*"] == 0
+
+
 def test_the_search_box_offers_suggestions_progressively(client) -> None:
     html = client.get("/search").content.decode()
 

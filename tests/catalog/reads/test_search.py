@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from catalog import models
-from catalog.listing import ListingFilters
+from catalog import search as text_search
+from catalog.cards import has_stock, listed_products, with_price
+from catalog.listing import ListingFilters, PriceRange, _facets, _found_rows, _narrow
 from catalog.search_text import algorithm, stem, words
 from catalog.selectors import search_products
 from tests.catalog.reads import oracle
@@ -149,8 +151,40 @@ def test_search_costs_a_fixed_number_of_queries(
     ctx = ctx_for("SE")
     search_products(ctx, "linen")  # the vocabulary, kept in the process
 
-    # Listing (7), text match, ids to rank; a query with digits adds the SKU/EAN look-up.
-    with django_assert_num_queries(9):
+    # Text match, what the facets need of the found products and of their items, the page's
+    # cards; a query with digits adds the SKU/EAN look-up.
+    with django_assert_num_queries(4):
         listing = search_products(ctx, "jeans", per_page=per_page)
 
     assert len(listing.products) == min(per_page, listing.total)
+
+
+@pytest.mark.parametrize("q", ["jeans", "shirt", "blue", "linen"])
+def test_search_facets_counted_in_python_are_the_sql_facets_of_a_category(ctx_for, q) -> None:
+    ctx = ctx_for("SE")
+    base = listed_products(ctx)
+    scores = text_search.match_scores(ctx, q, base)
+    assert scores
+    priced = with_price(text_search.only_found(base, scores), ctx)
+    found = _found_rows(priced, scores)
+    everything = found.facets(ctx, ListingFilters(), 0)
+    brand = everything.brands[0].value
+    size = everything.sizes[-1].value
+    price = everything.prices[0].value
+    for filters in (
+        ListingFilters(),
+        ListingFilters(brands=(int(brand), 999_999)),
+        ListingFilters(sizes=(size, "no-such-size")),
+        ListingFilters(prices=(PriceRange.parse(price), PriceRange.parse("0-1")), in_stock=True),
+        ListingFilters(brands=(int(brand),), sizes=(size,), in_stock=True),
+    ):
+        sql = _narrow(priced, filters, skip="in_stock").filter(has_stock())
+        stocked = sql.count()
+        assert found.counts(filters) == {
+            "all": _narrow(priced, filters, skip="in_stock").count(),
+            "stocked": stocked,
+        }
+        assert found.facets(ctx, filters, stocked) == _facets(ctx, priced, filters, stocked)
+        assert sorted(found.ids(filters)) == sorted(
+            _narrow(priced, filters).values_list("id", flat=True)
+        )
