@@ -22,7 +22,6 @@ that way outside the sync calls :func:`invalidate` itself.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from catalog import models
+from catalog.process_memo import ProcessMemo
 from catalog.signals import catalog_changed
 
 VERSION_KEY: Final = "catalog:reference-version"
@@ -154,10 +154,6 @@ def load_reference() -> Reference:
 
 # -- the process memo -------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_memo: dict[Hashable, Any] = {}
-_memo_version: str | None = None
-
 
 def catalog_version() -> str:
     """The current version token (a cache read; a new token when the cache has none)."""
@@ -170,21 +166,12 @@ def catalog_version() -> str:
     return version
 
 
+_memo = ProcessMemo(catalog_version)
+
+
 def memoized(key: Hashable, build: Callable[[], T]) -> T:
     """``build()``, kept in this process until the catalog version changes."""
-    global _memo_version
-    version = catalog_version()
-    with _lock:
-        if _memo_version != version:
-            _memo.clear()
-            _memo_version = version
-        if key in _memo:
-            return _memo[key]
-    value = build()
-    with _lock:
-        if _memo_version == version:
-            _memo[key] = value
-    return value
+    return _memo.get(key, build)
 
 
 def get_reference() -> Reference:
@@ -193,11 +180,8 @@ def get_reference() -> Reference:
 
 def invalidate() -> None:
     """Drop what every process keeps: a new version token, and this process's memo now."""
-    global _memo_version
     cache.set(VERSION_KEY, uuid.uuid4().hex, settings.CATALOG_REFERENCE_CACHE_SECONDS)
-    with _lock:
-        _memo.clear()
-        _memo_version = None
+    _memo.clear()
 
 
 def _invalidate_now_and_on_commit(**kwargs: Any) -> None:

@@ -8,7 +8,6 @@ changes (:func:`catalog.search_index.version`). Edit distances come from ``rapid
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from catalog.models import SearchDocument
+from catalog.process_memo import ProcessMemo
 from catalog.search_index import version
 from catalog.search_text import algorithm, stem, words
 
@@ -74,25 +74,12 @@ class Vocabulary:
         return str(hit[0]) if hit else ""
 
 
-_memo: dict[str, Vocabulary] = {}
-_memo_version: str | None = None
-_lock = threading.Lock()
+# Kept per language while the search index is unchanged.
+_memo = ProcessMemo(version)
 
 
 def vocabulary(language: str) -> Vocabulary:
-    global _memo_version
-    current = version()
-    with _lock:
-        if _memo_version != current:
-            _memo.clear()
-            _memo_version = current
-        if language in _memo:
-            return _memo[language]
-    built = _build(language)
-    with _lock:
-        if _memo_version == current:
-            _memo[language] = built
-    return built
+    return _memo.get(language, lambda: _build(language))
 
 
 def _build(language: str) -> Vocabulary:

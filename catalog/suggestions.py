@@ -11,7 +11,6 @@ stemmed, so "jakcet" and "jackets" offer jackets.
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Final
@@ -20,6 +19,7 @@ from catalog.cards import product_path
 from catalog.categories import category_index
 from catalog.context import ShopperContext
 from catalog.models import ProductMarket, SearchDocument
+from catalog.process_memo import ProcessMemo
 from catalog.reference import memoized
 from catalog.search import plan
 from catalog.search_index import version
@@ -61,25 +61,12 @@ class _Names:
     # (folded words, name, unprefixed path, markets, product id), shortest names first
 
 
-_memo: dict[str, _Names] = {}
-_memo_version: str | None = None
-_lock = threading.Lock()
+# Kept per language while the search index is unchanged.
+_memo = ProcessMemo(version)
 
 
 def _names(language: str) -> _Names:
-    global _memo_version
-    current = version()
-    with _lock:
-        if _memo_version != current:
-            _memo.clear()
-            _memo_version = current
-        if language in _memo:
-            return _memo[language]
-    built = _build_names(language)
-    with _lock:
-        if _memo_version == current:
-            _memo[language] = built
-    return built
+    return _memo.get(language, lambda: _build_names(language))
 
 
 def _build_names(language: str) -> _Names:
