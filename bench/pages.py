@@ -223,6 +223,33 @@ def wait_for(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
     raise SystemExit("gunicorn did not answer in time")
 
 
+def shop_env(sandbox_port: int, database_url: str, secret: str, **extra: str) -> dict[str, str]:
+    """The environment of a production-like shop process: PostgreSQL, the sandbox server as
+    Centra, DEBUG off, quiet logs; ``extra`` adds or overrides settings."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CENTRA_API_URL": f"http://127.0.0.1:{sandbox_port}/api/checkout/",
+        "CENTRA_SHARED_SECRET": secret,
+        "CELERY_BROKER_URL": "",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_hex(32),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def prepare_shop(env: dict[str, str]) -> float:
+    """Migrate, collect static files and run a full sync; the sync's seconds."""
+    manage = [sys.executable, "manage.py"]
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([*manage, "centra_sync"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
 def run(args: argparse.Namespace) -> int:
     secret = secrets.token_hex(16)
     sandbox_port, web_port = free_port(), free_port()
@@ -233,27 +260,9 @@ def run(args: argparse.Namespace) -> int:
         database_url, drop = fresh_postgres()
         web = None
         try:
-            env = {
-                **os.environ,
-                "DATABASE_URL": database_url,
-                "CENTRA_API_URL": f"http://127.0.0.1:{sandbox_port}/api/checkout/",
-                "CENTRA_SHARED_SECRET": secret,
-                "CELERY_BROKER_URL": "",
-                "DEBUG": "false",
-                "SECRET_KEY": secrets.token_hex(32),
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "LOG_LEVEL": "WARNING",
-            }
-            manage = [sys.executable, "manage.py"]
-            for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-                subprocess.run(
-                    [*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True
-                )
-            started = time.perf_counter()
-            subprocess.run(
-                [*manage, "centra_sync"], cwd=ROOT, env=env, check=True, capture_output=True
-            )
-            print(f"catalog synced into PostgreSQL in {time.perf_counter() - started:.1f} s")
+            env = shop_env(sandbox_port, database_url, secret)
+            synced = prepare_shop(env)
+            print(f"catalog synced into PostgreSQL in {synced:.1f} s")
             pages, item = pick_pages(database_url)
             gunicorn = [sys.executable, "-m", "gunicorn", "storefront.wsgi"]
             gunicorn += ["--workers", str(args.workers), "--bind", f"127.0.0.1:{web_port}"]

@@ -20,7 +20,6 @@ import argparse
 import http.client
 import itertools
 import json
-import os
 import random
 import secrets
 import statistics
@@ -37,7 +36,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import fresh_postgres, wait_for  # noqa: E402
+from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
 
 TARGETS = {"search": 0.30, "suggestions": 0.50}
@@ -212,30 +211,9 @@ def run(args: argparse.Namespace) -> int:
         database_url, drop = fresh_postgres()
         web = None
         try:
-            env = {
-                **os.environ,
-                "DATABASE_URL": database_url,
-                "CENTRA_API_URL": f"http://127.0.0.1:{sandbox_port}/api/checkout/",
-                "CENTRA_SHARED_SECRET": secret,
-                "CELERY_BROKER_URL": "",
-                "DEBUG": "false",
-                "SECRET_KEY": secrets.token_hex(32),
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "LOG_LEVEL": "WARNING",
-            }
-            manage = [sys.executable, "manage.py"]
-            for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-                subprocess.run(
-                    [*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True
-                )
-            started = time.perf_counter()
-            subprocess.run(
-                [*manage, "centra_sync"], cwd=ROOT, env=env, check=True, capture_output=True
-            )
-            print(
-                "catalog synced (search index included) into PostgreSQL in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
+            env = shop_env(sandbox_port, database_url, secret)
+            synced = prepare_shop(env)
+            print(f"catalog synced (search index included) into PostgreSQL in {synced:.1f} s")
             words = catalog_words(database_url)
             searches = search_queries(*words)
             suggests = suggestion_queries(*words)

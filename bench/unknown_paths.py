@@ -15,7 +15,6 @@ latency. Targets: at most 50 Centra calls, p95 under 50 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import secrets
 import statistics
@@ -31,7 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import fresh_postgres, wait_for  # noqa: E402
+from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
 from bench.webhooks import REDIS, drop_redis_keys, query  # noqa: E402
 
@@ -62,26 +61,14 @@ def run(args: argparse.Namespace) -> int:
         database_url, drop = fresh_postgres()
         web = None
         try:
-            env = {
-                **os.environ,
-                "DATABASE_URL": database_url,
-                "CENTRA_API_URL": f"{sandbox_url}/api/checkout/",
-                "CENTRA_SHARED_SECRET": secret,
-                "CELERY_BROKER_URL": "",
-                "CACHE_URL": f"{cache_url}?key_prefix={tag}",
-                "DEBUG": "false",
-                "SECRET_KEY": secrets.token_hex(32),
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "LOG_LEVEL": "ERROR",
-            }
-            manage = [sys.executable, "manage.py"]
-            for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-                subprocess.run(
-                    [*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True
-                )
-            subprocess.run(
-                [*manage, "centra_sync"], cwd=ROOT, env=env, check=True, capture_output=True
+            env = shop_env(
+                sandbox_port,
+                database_url,
+                secret,
+                CACHE_URL=f"{cache_url}?key_prefix={tag}",
+                LOG_LEVEL="ERROR",
             )
+            prepare_shop(env)
             categories = [row[0] for row in query(database_url, "SELECT uri FROM catalog_category")]
             gunicorn = [sys.executable, "-m", "gunicorn", "storefront.wsgi"]
             gunicorn += ["--workers", "2", "--bind", f"127.0.0.1:{web_port}"]
