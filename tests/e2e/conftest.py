@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from catalog.reference import invalidate
+from catalog.sync import full_sync
+from tests.e2e.shopper import OneAtATime
 from tests.services import require_chromium
 
 # Playwright's sync API keeps an event loop in this thread; the live server's ORM work runs in
@@ -46,3 +49,22 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def synced_catalog(centra_sandbox) -> None:
+    """The local catalog, synced from this test's sandbox (the 60-product demo)."""
+    run = full_sync(trigger="command")
+    assert run.status == "succeeded", run.error
+    invalidate()
+
+
+@pytest.fixture
+def one_request_at_a_time(live_server) -> Iterator[OneAtATime]:
+    """The live server, answering one request at a time (see :class:`OneAtATime`)."""
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    server = OneAtATime(app)
+    httpd.set_app(server)
+    yield server
+    httpd.set_app(app)

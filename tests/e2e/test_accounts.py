@@ -5,48 +5,29 @@ sandbox's email outbox; a product saved to the wishlist and listed on the accoun
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from catalog.reference import invalidate
-from catalog.sync import full_sync
 from centra_sandbox import Sandbox
 from tests.cart.helpers import buyable_items, product_url
 from tests.e2e.shopper import (
-    OneAtATime,
     add_to_cart,
     fill_checkout,
     order_numbers,
     pay,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("synced_catalog")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("synced_catalog", "one_request_at_a_time"),
+]
 
 EMAIL = "ann@example.com"
 PASSWORD = "correct horse battery"
 RECEIPT = re.compile(r"/checkout/receipt/[0-9a-f-]{36}/$")
 ACCOUNT = re.compile(r"/account/$")
-
-
-@pytest.fixture
-def synced_catalog(centra_sandbox: Sandbox) -> None:
-    run = full_sync(trigger="command")
-    assert run.status == "succeeded", run.error
-    invalidate()
-
-
-@pytest.fixture(autouse=True)
-def server(live_server) -> Iterator[OneAtATime]:
-    """The live server, one request at a time (see :class:`tests.e2e.shopper.OneAtATime`)."""
-    httpd = live_server.thread.httpd
-    app = httpd.get_app()
-    server = OneAtATime(app)
-    httpd.set_app(server)
-    yield server
-    httpd.set_app(app)
 
 
 def register(page: Page, base_url: str) -> None:

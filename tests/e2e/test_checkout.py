@@ -20,8 +20,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from cart.models import PaymentAttempt
 from catalog.models import Item, ProductMarket
-from catalog.reference import invalidate
-from catalog.sync import full_sync
 from centra_sandbox import Sandbox
 from tests.cart.helpers import buyable_items
 from tests.e2e.shopper import (
@@ -43,7 +41,10 @@ from tests.e2e.shopper import (
     redirect_chain,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("synced_catalog")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("synced_catalog", "one_request_at_a_time"),
+]
 
 RECEIPT = re.compile(r"/checkout/receipt/[0-9a-f-]{36}/$")
 FAILED = re.compile(r"/checkout/payment/[0-9a-f-]{36}/failed(\?|$)")
@@ -65,25 +66,6 @@ NORTH_AMERICA = 2
 FETCH_TWICE = """url => Promise.all([1, 2].map(() => fetch(url, {cache: "no-store"}).then(
     async response => ({status: response.status, url: response.url,
                         text: await response.text()}))))"""
-
-
-@pytest.fixture
-def synced_catalog(centra_sandbox: Sandbox) -> None:
-    """The local catalog, synced from this test's sandbox (the 60-product demo)."""
-    run = full_sync(trigger="command")
-    assert run.status == "succeeded", run.error
-    invalidate()
-
-
-@pytest.fixture(autouse=True)
-def server(live_server) -> Iterator[OneAtATime]:
-    """The live server, answering one request at a time (see :class:`OneAtATime`)."""
-    httpd = live_server.thread.httpd
-    app = httpd.get_app()
-    server = OneAtATime(app)
-    httpd.set_app(server)
-    yield server
-    httpd.set_app(app)
 
 
 @pytest.fixture
@@ -466,7 +448,7 @@ def first_hit_held_until_another_is_answered(
 
 
 def test_two_first_hits_of_the_return_page_at_once_make_one_order(
-    page: Page, live_server, centra_sandbox: Sandbox, server: OneAtATime
+    page: Page, live_server, centra_sandbox: Sandbox, one_request_at_a_time: OneAtATime
 ) -> None:
     at_checkout(page, live_server.url, "sandbox-redirect")
     pay(page)
@@ -487,7 +469,7 @@ def test_two_first_hits_of_the_return_page_at_once_make_one_order(
     assert orders(centra_sandbox) == 0
 
     with first_hit_held_until_another_is_answered(
-        server, centra_sandbox, urlsplit(return_url).path
+        one_request_at_a_time, centra_sandbox, urlsplit(return_url).path
     ):
         answers = page.evaluate(FETCH_TWICE, return_url)
 
@@ -575,7 +557,7 @@ def test_the_shared_secret_reaches_no_page_url_or_log_line(
     page: Page,
     live_server,
     centra_sandbox: Sandbox,
-    server: OneAtATime,
+    one_request_at_a_time: OneAtATime,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -586,8 +568,8 @@ def test_the_shared_secret_reaches_no_page_url_or_log_line(
     seen = Recorder()
     page.context.on("request", seen.on_request)
     page.context.on("response", seen.on_response)
-    sent = Tap(server.app)
-    server.app = sent
+    sent = Tap(one_request_at_a_time.app)
+    one_request_at_a_time.app = sent
     methods = ("sandbox-redirect", "sandbox-form", "sandbox-widget", "sandbox-direct")
 
     for item, method in zip(buyable_items(len(methods)), methods, strict=True):

@@ -13,8 +13,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from catalog.models import Product
-from catalog.reference import invalidate
-from catalog.sync import full_sync
 from tests.cart.helpers import buyable_items, product_url
 from tests.e2e.shopper import fill_checkout
 from tests.processes import BASE_DIR
@@ -23,13 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SIZES = {"desktop": 1280, "phone": 390}
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or BASE_DIR / "screenshots")
-
-
-@pytest.fixture
-def synced_catalog(centra_sandbox) -> None:
-    run = full_sync(trigger="command")
-    assert run.status == "succeeded", run.error
-    invalidate()
 
 
 def fits(page: Page, width: int) -> None:

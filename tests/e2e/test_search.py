@@ -8,17 +8,7 @@ import re
 
 import pytest
 
-from catalog.reference import invalidate
-from catalog.sync import full_sync
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def synced_catalog(centra_sandbox) -> None:
-    run = full_sync(trigger="command")
-    assert run.status == "succeeded", run.error
-    invalidate()
 
 
 @pytest.mark.usefixtures("synced_catalog")
