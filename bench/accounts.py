@@ -15,18 +15,16 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.checkout import TimedTransport, percentile, setup, sizes_to_buy  # noqa: E402
+from bench.checkout import TimedTransport, setup, sizes_to_buy, step_table  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
 
 STEPS = ("register", "account", "wishlist add", "wishlist", "orders", "sign out", "sign in")
@@ -107,19 +105,7 @@ def main() -> None:
 
 def report(runs: list[dict[str, tuple[float, float, int]]], latency_ms: int) -> None:
     print(f"{len(runs)} customers, Centra latency {latency_ms} ms per call")
-    print(f"{'step':<14}{'p50 ms':>9}{'p99 ms':>9}{'calls':>7}{'own p50 ms':>12}")
-    per_step: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
-    for run in runs:
-        for name, figures in run.items():
-            per_step[name].append(figures)
-    for name in STEPS:
-        walls = [wall * 1000 for wall, _, _ in per_step[name]]
-        own = [(wall - upstream) * 1000 for wall, upstream, _ in per_step[name]]
-        calls = statistics.mean(count for _, _, count in per_step[name])
-        print(
-            f"{name:<14}{percentile(walls, 0.5):>9.1f}{percentile(walls, 0.99):>9.1f}"
-            f"{calls:>7.1f}{percentile(own, 0.5):>12.1f}"
-        )
+    step_table(runs, STEPS)
 
 
 if __name__ == "__main__":

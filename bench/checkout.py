@@ -196,21 +196,28 @@ def main() -> None:
     report(orders, args.latency_ms)
 
 
-def report(orders: list[dict[str, tuple[float, float, int]]], latency_ms: int) -> None:
-    print(f"{len(orders)} orders, Centra latency {latency_ms} ms per call")
-    print(f"{'step':<10}{'p50 ms':>9}{'p99 ms':>9}{'calls':>7}{'own p50 ms':>12}")
+def step_table(runs: list[dict[str, tuple[float, float, int]]], steps: tuple[str, ...]) -> None:
+    """Per step: p50/p99 wall time, Centra calls, and the store's own p50 (wall minus
+    Centra), from runs of {step: (wall s, Centra s, calls)}."""
+    width = max(len(step) for step in steps) + 3
+    print(f"{'step':<{width}}{'p50 ms':>9}{'p99 ms':>9}{'calls':>7}{'own p50 ms':>12}")
     per_step: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
-    for order in orders:
-        for name, figures in order.items():
+    for run in runs:
+        for name, figures in run.items():
             per_step[name].append(figures)
-    for name in STEPS:
+    for name in steps:
         walls = [wall * 1000 for wall, _, _ in per_step[name]]
         own = [(wall - upstream) * 1000 for wall, upstream, _ in per_step[name]]
         calls = statistics.mean(count for _, _, count in per_step[name])
         print(
-            f"{name:<10}{percentile(walls, 0.5):>9.1f}{percentile(walls, 0.99):>9.1f}"
+            f"{name:<{width}}{percentile(walls, 0.5):>9.1f}{percentile(walls, 0.99):>9.1f}"
             f"{calls:>7.1f}{percentile(own, 0.5):>12.1f}"
         )
+
+
+def report(orders: list[dict[str, tuple[float, float, int]]], latency_ms: int) -> None:
+    print(f"{len(orders)} orders, Centra latency {latency_ms} ms per call")
+    step_table(orders, STEPS)
     calls = [sum(c for _, _, c in order.values()) for order in orders]
     upstream = [sum(u for _, u, _ in order.values()) for order in orders]
     wall = [sum(w for w, _, _ in order.values()) for order in orders]
