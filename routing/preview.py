@@ -34,6 +34,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from storefront.http_cache import mark_shopper_free
 from storefront.session import PREVIEW_UNTIL, BrowserState
 from storefront.shopper import ShopRequest
 
@@ -150,6 +151,9 @@ def preview_aware(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         page_request = cast(PageRequest, request)
         page_request.preview = preview_state(request)
+        if page_request.preview is None:
+            # The same bytes for every shopper of this URL and market: shared caches may keep it.
+            mark_shopper_free(request)
         response = view(page_request, *args, **kwargs)
         if page_request.preview is not None:
             mark_private(response)

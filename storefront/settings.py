@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "storefront.chrome.shopper",
                 "accounts.context_processors.account",
+                "storefront.http_cache.context",
             ],
         },
     },
