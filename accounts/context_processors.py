@@ -1,6 +1,7 @@
 """The header's account entry on every page: "Sign in", or the customer's first name with the
 account menu. Read from the signed shopper cookie (:class:`storefront.session.CustomerLogin`),
-never from Centra or the session, so catalog pages (cached or not) stay free of both."""
+never from Centra or the session; on a shopper-free page not at all (``/shopper/state`` tells
+the page's script)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from catalog.reference import memoized
+from storefront.http_cache import is_shopper_free
 from storefront.session import CustomerLogin
 from storefront.shopper import ShopRequest
 
@@ -50,6 +52,9 @@ def account_link(request: ShopRequest) -> AccountLink:
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     key = ("account-links", request.shopper.language, urlconf, get_script_prefix())
     urls = memoized(key, lambda: _urls(request))
+    if is_shopper_free(request):
+        # The page may be cached and shown to anyone: static/js/site.js puts the name in.
+        return AccountLink(None, urls)
     return AccountLink(CustomerLogin(request.browser).greeting_name, urls)
 
 

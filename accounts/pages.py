@@ -27,6 +27,7 @@ from accounts.services import AccountRefused, Customer, SignInRequired
 from catalog.cards import cards_for, ordered_cards
 from centra.errors import CentraError
 from storefront.return_paths import return_path
+from storefront.same_origin import same_origin_post
 from storefront.session import CustomerLogin
 from storefront.shopper import ShopRequest
 
@@ -130,6 +131,7 @@ def wishlist(request: ShopRequest) -> HttpResponse:
     return page(request, "accounts/wishlist.html", _("Your wishlist"), {"cards": cards})
 
 
+@same_origin_post(lambda request: _("Save this product to your wishlist?"))
 @require_POST
 @never_cache
 def wishlist_add(request: ShopRequest) -> HttpResponse:

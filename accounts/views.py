@@ -20,6 +20,7 @@ from accounts.forms import NewsletterForm, RegisterForm, ResetForm, ResetRequest
 from accounts.services import AccountRefused
 from centra.errors import CentraError
 from storefront.return_paths import return_path
+from storefront.same_origin import same_origin_post
 from storefront.session import CustomerLogin
 from storefront.shopper import ShopRequest
 
@@ -87,6 +88,7 @@ def register(request: ShopRequest) -> HttpResponse:
     return HttpResponseRedirect(after)
 
 
+@same_origin_post(lambda request: _("Sign out?"))
 @require_POST
 @never_cache
 def sign_out(request: ShopRequest) -> HttpResponse:
@@ -153,6 +155,7 @@ def reset(request: ShopRequest) -> HttpResponse:
     return HttpResponseRedirect(url(request, "account-home"))
 
 
+@same_origin_post(lambda request: _("Sign up for our newsletter?"))
 @require_POST
 @never_cache
 def newsletter(request: ShopRequest) -> HttpResponse:

@@ -23,12 +23,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from cart import services
-from cart.forms import AddToCartForm, QuantityForm, SizeForm, VoucherForm, first_error
+from cart.forms import (
+    ITEM_MAX_LENGTH,
+    AddToCartForm,
+    QuantityForm,
+    SizeForm,
+    VoucherForm,
+    first_error,
+)
 from cart.services import CartRefused, CartResult, Notice
+from catalog.selectors import item_labels
 from centra.errors import CentraError, CentraUnavailable
 from storefront.meta import page_meta
 from storefront.pages import render_page
-from storefront.return_paths import return_path
+from storefront.same_origin import same_origin_post
 from storefront.session import CentraSession
 from storefront.shopper import ShopRequest
 
@@ -54,11 +62,23 @@ def cart_page(request: ShopRequest) -> HttpResponse:
     return render_page(request, "cart/cart.html", context)
 
 
+def _add_question(request: ShopRequest) -> str:
+    raw = request.POST.get("item", "")[:ITEM_MAX_LENGTH]
+    label = item_labels(request.shopper, [raw]).get(raw) if raw else None
+    if label is None:
+        return _("Add this item to your cart?")
+    return _("Add %(item)s to your cart?") % {"item": label}
+
+
+@same_origin_post(_add_question)
 @require_POST
 @never_cache
 def add(request: ShopRequest) -> HttpResponse:
+    """Add an item. The mini-cart script gets JSON; a browser posting the form itself (no
+    script: the product page may be a cached copy, which cannot show this shopper's message or
+    count) goes to the cart page, which shows both."""
     form = AddToCartForm(request.POST)
-    back = return_path(request, request.POST.get("next"))
+    back = cart_url(request)
     if not form.is_valid():
         return _answer(request, back, refused=first_error(form))
     item, quantity = form.cleaned_data["item"], form.cleaned_data["quantity"]

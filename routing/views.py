@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import (
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
@@ -53,6 +54,7 @@ from routing.switcher import SwitchRefused, switch_location
 from storefront.meta import page_meta
 from storefront.pages import render_page
 from storefront.return_paths import return_path
+from storefront.same_origin import same_origin_post
 
 # Seconds a shopper (or crawler) is asked to wait when Centra cannot be reached.
 RETRY_AFTER = 30
@@ -153,6 +155,11 @@ RENDERERS: dict[str, Callable[[PageRequest, Resolution], HttpResponse]] = {
 # -- the country/language switcher ----------------------------------------------------------
 
 
+def _switch_question(request: HttpRequest) -> str:
+    return _("Change your country and language?")
+
+
+@same_origin_post(_switch_question)
 @require_POST
 def switch_shopper_location(request: PageRequest) -> HttpResponseRedirect:
     """Apply the shopper's choice and send them back to the same page in the chosen language;

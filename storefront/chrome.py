@@ -27,6 +27,7 @@ from django.utils.translation import gettext, ngettext
 
 from catalog.categories import category_tree
 from catalog.reference import get_reference, memoized
+from storefront.http_cache import is_shopper_free
 from storefront.session import CentraSession
 from storefront.shopper import ShopRequest, language_alternates
 
@@ -155,11 +156,12 @@ def _reverse_action() -> str | None:
 @dataclass(frozen=True, slots=True)
 class CartLink:
     """The header's cart entry and the product page's buying form: where they go, in the
-    shopper's language, and how many items the cart holds (from the session, not from Centra)."""
+    shopper's language, and how many items the cart holds (from the shopper cookie, not from
+    Centra); None on a shopper-free page, whose badge static/js/site.js fills in."""
 
     url: str
     add_url: str
-    count: int
+    count: int | None
 
     def __bool__(self) -> bool:
         return bool(self.url)
@@ -170,21 +172,34 @@ class CartLink:
         the template engine's plural translation cost a tenth of a cached page's time."""
         if not self.url:
             return SafeString("")
-        items = ngettext("%(count)d item", "%(count)d items", self.count) % {"count": self.count}
+        if self.count is None:
+            return format_html(
+                '<a class="cart-link" href="{}">{} <span class="cart-count" data-cart-count>'
+                "</span></a>",
+                self.url,
+                gettext("Cart"),
+            )
         return format_html(
             '<a class="cart-link" href="{}">{} <span class="cart-count" data-cart-count '
             'aria-label="{}">{}</span></a>',
             self.url,
             gettext("Cart"),
-            items,
+            items_label(self.count),
             self.count,
         )
+
+
+def items_label(count: int) -> str:
+    """ "3 items": what the cart count badge says to a screen reader."""
+    return ngettext("%(count)d item", "%(count)d items", count) % {"count": count}
 
 
 def cart_link(request: ShopRequest) -> CartLink:
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     key = ("cart-links", request.shopper.language, urlconf, get_script_prefix())
     url, add_url = memoized(key, lambda: _cart_urls(request.shopper.url))
+    if is_shopper_free(request):
+        return CartLink(url, add_url, None)
     return CartLink(url, add_url, CentraSession(request.browser).item_count)
 
 

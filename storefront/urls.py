@@ -7,12 +7,15 @@ from django.urls import include, path, re_path
 from routing.views import serve
 from storefront import health
 from storefront.sandbox_mount import sandbox_page
+from storefront.shopper_state import shopper_state
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("sandbox/<path:path>", sandbox_page, name="sandbox-page"),
+    # What cached pages leave out (cart count, name, messages, CSRF token), for site.js.
+    path("shopper/state", shopper_state, name="shopper-state"),
     path("", include("catalog.urls")),
     path("", include("routing.urls")),
     path("", include("cart.urls")),

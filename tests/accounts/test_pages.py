@@ -20,6 +20,7 @@ from tests.accounts.helpers import (
     sign_out,
 )
 from tests.cart.helpers import buyable_items, centra_state, messages_of, product_url
+from tests.shopper_state import page_state
 from tests.centra_sandbox.factories import add_known_products
 
 pytestmark = pytest.mark.django_db
@@ -76,26 +77,41 @@ def test_catalog_pages_greet_the_customer_without_a_centra_call(
     centra_sandbox.request_counts.clear()
 
     for url in pages:
-        html = customer.get(url).content.decode()
-        assert "<summary data-account-name>Ann</summary>" in html, url
+        response = customer.get(url)
+        html = response.content.decode()
+        # The page is the same for everyone: a link to the account, and the menu the script
+        # shows with the name the state endpoint gives.
+        assert '<a class="account-link" href="/account/" data-account-link>Sign in</a>' in html
+        assert "<summary data-account-name>Your account</summary>" in html, url
         assert 'action="/account/sign-out"' in html
+        assert "Ann" not in html
+        assert page_state(response)["name"] == "Ann"
 
     assert calls(centra_sandbox) == {}
+    # A private page greets the customer itself.
+    html = customer.get("/account/password").content.decode()
+    assert "<summary data-account-name>Ann</summary>" in html
 
 
 def test_a_signed_out_shopper_sees_sign_in_and_the_newsletter_form(client: Client) -> None:
-    html = client.get("/").content.decode()
+    response = client.get("/")
+    html = response.content.decode()
 
-    assert '<a class="account-link" href="/account/sign-in">Sign in</a>' in html
+    assert '<a class="account-link" href="/account/" data-account-link>Sign in</a>' in html
+    assert page_state(response)["name"] is None
     assert 'action="/account/newsletter"' in html
     assert 'name="email_field"' in html
+    private = client.get("/account/sign-in").content.decode()
+    assert '<a class="account-link" href="/account/sign-in">Sign in</a>' in private
 
 
 def test_account_links_follow_the_language_prefix(client: Client) -> None:
     html = client.get("/sv/").content.decode()
 
-    assert 'href="/sv/account/sign-in"' in html
+    assert 'href="/sv/account/" data-account-link' in html
     assert 'action="/sv/account/newsletter"' in html
+    assert 'data-shopper-state="/sv/shopper/state"' in html
+    assert 'href="/sv/account/sign-in"' in client.get("/sv/account/sign-in").content.decode()
 
 
 # -- not signed in, or no longer ------------------------------------------------------------------
@@ -327,19 +343,18 @@ def test_wishlist_add_from_the_product_page_and_the_account_page_lists_it(
     assert 'action="/account/wishlist/add"' in html
     centra_sandbox.request_counts.clear()
 
-    added = customer.post(
-        "/account/wishlist/add", {"product": first.product_id, "next": page}, follow=True
-    )
-    customer.post(
-        "/account/wishlist/add", {"product": second.product_id, "next": page}, follow=True
-    )
-    again = customer.post(
-        "/account/wishlist/add", {"product": first.product_id, "next": page}, follow=True
-    )
+    def save(product_id: int) -> tuple[list[tuple[str, int]], list[str]]:
+        landed = customer.post(
+            "/account/wishlist/add", {"product": product_id, "next": page}, follow=True
+        )
+        return landed.redirect_chain, messages_of(landed)
 
-    assert added.redirect_chain == [(page, 302)]
-    assert messages_of(added) == ["Saved to your wishlist."]
-    assert messages_of(again) == ["Saved to your wishlist."]
+    added = save(first.product_id)
+    save(second.product_id)
+    again = save(first.product_id)
+
+    assert added == ([(page, 302)], ["Saved to your wishlist."])
+    assert again[1] == ["Saved to your wishlist."]
     centra_sandbox.request_counts.clear()
     listed = customer.get("/account/wishlist/")
     assert [card.id for card in listed.context["cards"]] == [second.product_id, first.product_id]

@@ -32,7 +32,8 @@ NEW_PASSWORD = "a brand new password"
 @pytest.fixture
 def registered(client: Client, centra_sandbox: Sandbox) -> Client:
     register(client)
-    sign_out(client)
+    # The home page it lands on shows "You are signed out." through its script.
+    assert messages_of(sign_out(client)) == ["You are signed out."]
     centra_sandbox.request_counts.clear()
     return client
 
@@ -221,10 +222,12 @@ def test_the_newsletter_is_rate_limited_per_ip(
     client: Client, centra_sandbox: Sandbox, settings
 ) -> None:
     settings.ACCOUNT_RATE_LIMIT_PER_IP = 2
+    shown = []
     for n in range(3):
         response = client.post(
             "/account/newsletter", {"email": f"n{n}@example.com", "next": "/womens"}, follow=True
         )
+        shown.append(messages_of(response))
 
-    assert messages_of(response) == ["Too many attempts. Please wait a few minutes and try again."]
+    assert shown[-1] == ["Too many attempts. Please wait a few minutes and try again."]
     assert len(subscribed(centra_sandbox)) == 2

@@ -16,6 +16,7 @@ from cart.models import OrderEvent
 from catalog.models import Item, ProductMarket, ProductPrice
 from storefront.session import CENTRA_KEY
 from tests.processes import BASE_DIR
+from tests.shopper_state import shown_messages
 
 # Distinctive, so tests can prove they never reach a log line, a stored error or a page.
 ORDER_EVENT_SECRET = "order-event-secret-5b7e19c2"
@@ -106,11 +107,12 @@ def product_url(item: Item) -> str:
     return f"/{product.category.uri}/{product.uri}"
 
 
-def add(client: Client, item: Item, quantity: int | str = 1, **extra: Any):
-    """Post the product page's form as a browser without JavaScript does, and land back on the
-    product page (which shows, and so consumes, the messages; it asks Centra nothing)."""
+def add(client: Client, item: Item, quantity: int | str = 1, *, follow: bool = True, **extra: Any):
+    """Post the product page's form as a browser without JavaScript does, and (``follow``) land
+    on the cart page, which shows, and so consumes, the messages, and asks Centra for the cart
+    (one ``GET selection``)."""
     data = {"item": item.id, "quantity": quantity, "next": product_url(item), **extra}
-    return client.post("/cart/add", data, follow=True)
+    return client.post("/cart/add", data, follow=follow)
 
 
 def post(client: Client, url: str, data: dict[str, Any] | None = None):
@@ -118,5 +120,6 @@ def post(client: Client, url: str, data: dict[str, Any] | None = None):
 
 
 def messages_of(response) -> list[str]:
-    """The messages the page a redirect led to shows."""
-    return [str(m) for m in response.context["messages"]] if response.context else []
+    """The messages the page a redirect led to shows (on a shopper-free page, through its
+    script: tests.shopper_state)."""
+    return shown_messages(response)

@@ -219,12 +219,21 @@ def test_the_shopper_returns_to_the_same_page_of_this_site_only(
     assert response["Location"] == location
 
 
-def test_the_switch_needs_post_and_a_csrf_token() -> None:
+def test_the_switch_needs_post_and_a_csrf_token_or_a_same_origin_browser() -> None:
     browser = Client(enforce_csrf_checks=True)
 
     assert browser.get(SWITCH).status_code == 405
-    assert browser.post(SWITCH, {"country": "DE", "language": "de"}).status_code == 403
+    asked = browser.post(SWITCH, {"country": "DE", "language": "de"})
+    assert (asked.status_code, asked.context["question"]) == (
+        200,
+        "Change your country and language?",
+    )
     assert choices(browser) == {}
+    done = browser.post(
+        SWITCH, {"country": "DE", "language": "de"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert done.status_code == 302
+    assert choices(browser)["country"] == "DE"
 
 
 def test_the_header_form_posts_to_the_switch_with_a_csrf_token(client: Client) -> None:
@@ -232,7 +241,7 @@ def test_the_header_form_posts_to_the_switch_with_a_csrf_token(client: Client) -
 
     html = response.content.decode()
     assert f'action="{SWITCH}"' in html
-    assert 'name="csrfmiddlewaretoken"' in html
+    assert '<input type="hidden" name="csrfmiddlewaretoken" value="" data-csrf-token>' in html
     assert '<input type="hidden" name="next" value="/de/">' in html
     assert '<option value="SE" selected>Sweden</option>' in html
     assert '<option value="de" lang="de" selected>German</option>' in html
