@@ -20,8 +20,8 @@ from tests.accounts.helpers import (
     sign_out,
 )
 from tests.cart.helpers import buyable_items, centra_state, messages_of, product_url
-from tests.shopper_state import page_state
 from tests.centra_sandbox.factories import add_known_products
+from tests.shopper_state import page_state
 
 pytestmark = pytest.mark.django_db
 
