@@ -16,6 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from catalog.models import Item
 from centra_sandbox import Sandbox
+from storefront.session import CART_COUNT, COOKIE_NAME, ShopperCookie
 from tests.cart.helpers import buyable_items, product_url
 
 
@@ -108,12 +109,13 @@ def grand_total(page: Page) -> Decimal:
 
 def add_to_cart(page: Page, base_url: str, item: Item, *, js: bool = True) -> str:
     """From the product page: choose the item's size and press "Add to cart". With JavaScript
-    the header's count goes up in place (no page load); without, the form posts and the product
-    page comes back with a message. The product's name, as the page shows it."""
+    the header's count goes up in place (no page load); without, the form posts and the cart
+    page comes with the message and the count (the product page may be a cached copy, which
+    cannot show them). The product's name, as the page shows it."""
     page.goto(base_url + product_url(item))
     name = page.locator("#product-name").inner_text()
     count = page.locator("[data-cart-count]")
-    before = int(count.inner_text())
+    before = cart_count_of(page, js=js)
     page.locator(f"#size-{item.id}").check()
     if js:
         page.evaluate("window.__sameDocument = true")
@@ -124,9 +126,21 @@ def add_to_cart(page: Page, base_url: str, item: Item, *, js: bool = True) -> st
     else:
         with page.expect_navigation():
             page.get_by_role("button", name="Add to cart").click()
+        page.wait_for_url(re.compile(r"/cart/$"))
         expect(page.locator(".messages")).to_contain_text(f"Added {name} to your cart.")
         expect(count).to_have_text(str(before + 1))
     return name
+
+
+def cart_count_of(page: Page, *, js: bool = True) -> int:
+    """The cart's item count: from the header once the page's script has filled it in (on a
+    shopper-free page), else from the shopper cookie the browser holds (no script)."""
+    if js:
+        page.wait_for_selector("html[data-shopper-state-ready]", state="attached")
+        return int(page.locator("[data-cart-count]").inner_text())
+    [cookie] = [c for c in page.context.cookies() if c["name"] == COOKIE_NAME] or [None]
+    data = ShopperCookie(cookie["value"] if cookie else None).data
+    return int(data.get(CART_COUNT) or 0)
 
 
 def choose_delivery(page: Page, method: str, *, js: bool = True) -> None:
