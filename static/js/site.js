@@ -71,6 +71,7 @@
       showCount(state.count, state.count_label);
       showMessages(state.messages || []);
       fillTokens(state.csrf_token);
+      // Done (the browser tests wait for this mark).
       document.documentElement.setAttribute("data-shopper-state-ready", "");
     })
     .catch(function () {

@@ -67,10 +67,10 @@ def test_every_public_page_is_byte_identical_for_a_known_shopper_and_a_first_tim
 
 
 def test_public_pages_hold_no_token_name_count_or_message_and_set_no_cookie(
-    known: Client,
+    known: Client, first_time: Client
 ) -> None:
-    for url in public_pages():
-        response = known.get(url)
+    for client, url in [(c, url) for c in (known, first_time) for url in public_pages()]:
+        response = client.get(url)
         html = response.content.decode()
 
         assert TOKEN_VALUE.search(html) is None, url
