@@ -109,11 +109,16 @@ def read_link_token(token: str) -> tuple[str, int]:
 
 
 def grant(request: HttpRequest, until: int) -> None:
-    BrowserState.of(request).cookie[PREVIEW_UNTIL] = until
+    browser = BrowserState.of(request)
+    browser.cookie[PREVIEW_UNTIL] = until
+    # The grant is signed; the hint beside it only tells a shared cache to let this browser by.
+    browser.proxy.set_preview(until)
 
 
 def revoke(request: HttpRequest) -> None:
-    BrowserState.of(request).cookie.pop(PREVIEW_UNTIL)
+    browser = BrowserState.of(request)
+    browser.cookie.pop(PREVIEW_UNTIL)
+    browser.proxy.set_preview(None)
 
 
 def preview_state(request: HttpRequest) -> PreviewState | None:
