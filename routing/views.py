@@ -50,6 +50,7 @@ from routing.resolve import (
 )
 from routing.resolve import resolve as resolve_path
 from routing.switcher import SwitchRefused, switch_location
+from storefront import http_cache
 from storefront.meta import page_meta
 from storefront.pages import render_page
 from storefront.return_paths import return_path
@@ -108,6 +109,7 @@ def before_render(request: PageRequest, resolution: Resolution) -> HttpResponse 
         redirect = HttpResponseRedirect if request.preview else HttpResponsePermanentRedirect
         return redirect(target)
     if resolution.kind == NOT_FOUND:
+        http_cache.tag(request, http_cache.MISSING)
         raise Http404("nothing at this path")
     if resolution.kind == UNAVAILABLE:
         meta = page_meta(request, title=_("Temporarily unavailable"), robots="noindex, nofollow")

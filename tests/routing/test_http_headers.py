@@ -1,0 +1,129 @@
+"""What shared caches are told: public headers, validators and 304s on shopper-free pages,
+``private, no-store`` on everything else (storefront.cache_headers, routing.validators)."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import override_settings
+from django.urls import path
+
+from catalog.signals import catalog_changed
+from storefront.http_cache import mark_shopper_free
+from storefront.session import MARKET_COOKIE
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public, max-age=0, s-maxage=300, stale-while-revalidate=86400"
+
+
+def test_robots_and_sitemap_are_public_with_a_validator_and_tags(client) -> None:
+    for url, tag in (("/robots.txt", "all"), ("/sitemap.xml", "sitemap")):
+        response = client.get(url)
+
+        assert response.status_code == 200
+        assert response["Cache-Control"] == PUBLIC
+        assert response["ETag"].startswith('W/"')
+        assert tag in response["Surrogate-Key"].split()
+        assert not response.cookies
+        assert "cookie" not in response.get("Vary", "").lower()
+
+
+def test_the_settings_name_the_lifetimes(client, settings) -> None:
+    settings.HTTP_CACHE_SECONDS = 30
+    settings.HTTP_CACHE_STALE_SECONDS = 5
+
+    cache_control = client.get("/robots.txt")["Cache-Control"]
+
+    assert cache_control == "public, max-age=0, s-maxage=30, stale-while-revalidate=5"
+
+
+def test_no_http_cache_makes_every_page_private(client, settings) -> None:
+    settings.HTTP_CACHE_SECONDS = 0
+
+    response = client.get("/robots.txt")
+
+    assert response["Cache-Control"] == "private, no-store"
+    assert "Surrogate-Key" not in response
+
+
+def test_a_conditional_request_is_answered_304_without_a_query(
+    client, django_assert_num_queries
+) -> None:
+    etag = client.get("/sitemap.xml")["ETag"]
+
+    with django_assert_num_queries(0):
+        response = client.get("/sitemap.xml", HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert response["Cache-Control"] == PUBLIC
+    # A proxy revalidating merges these headers into the page it keeps: its tags stay whole.
+    assert "Surrogate-Key" not in response
+
+
+def test_the_validator_changes_with_the_catalog_the_market_and_the_release(
+    client, settings
+) -> None:
+    first = client.get("/sitemap.xml")["ETag"]
+    assert client.get("/sitemap.xml")["ETag"] == first
+
+    catalog_changed.send(sender=None, run=None, product_ids=frozenset({101}), kinds=frozenset())
+    after_change = client.get("/sitemap.xml")["ETag"]
+    client.cookies[MARKET_COOKIE] = "US"
+    other_market = client.get("/sitemap.xml")["ETag"]
+    settings.RELEASE = "next"
+    next_release = client.get("/sitemap.xml")["ETag"]
+
+    assert len({first, after_change, other_market, next_release}) == 4
+    stale = client.get("/sitemap.xml", HTTP_IF_NONE_MATCH=first)
+    assert stale.status_code == 200
+
+
+def test_private_pages_are_never_shared(client) -> None:
+    for url in ("/cart/", "/checkout/", "/account/sign-in", "/account/", "/healthz"):
+        cache_control = client.get(url)["Cache-Control"]
+
+        assert "private" in cache_control, url
+        assert "no-store" in cache_control, url
+        assert "public" not in cache_control, url
+
+
+def test_posts_are_never_shared(client) -> None:
+    response = client.post("/robots.txt")
+
+    assert response.status_code == 405
+    assert response["Cache-Control"] == "private, no-store"
+
+
+# -- the safety net: a page marked shopper-free that is not ------------------------------------
+
+
+def _leaky(request: HttpRequest) -> HttpResponse:
+    mark_shopper_free(request)
+    response = HttpResponse("hello")
+    response.set_cookie("someone", "1")
+    return response
+
+
+def _varying(request: HttpRequest) -> HttpResponse:
+    mark_shopper_free(request)
+    response = HttpResponse("hello")
+    response["Vary"] = "Cookie"
+    return response
+
+
+urlpatterns = [path("leaky", _leaky), path("varying", _varying)]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_shopper_free_page_that_sets_a_cookie_or_varies_by_it_is_kept_private(
+    client, caplog
+) -> None:
+    for url in ("/leaky", "/varying"):
+        response = client.get(url)
+
+        assert response["Cache-Control"] == "private, no-store", url
+        assert "Surrogate-Key" not in response
+    assert "set a cookie or varies by cookie" in caplog.text
