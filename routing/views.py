@@ -49,6 +49,7 @@ from routing.resolve import (
     Resolution,
 )
 from routing.resolve import resolve as resolve_path
+from routing.validators import shopper_free
 from routing.switcher import SwitchRefused, switch_location
 from storefront import http_cache
 from storefront.meta import page_meta
@@ -73,18 +74,19 @@ def search(request: PageRequest) -> HttpResponse:
 
 
 @require_safe
+@shopper_free
 def search_suggestions(request: PageRequest) -> JsonResponse:
-    """What the search box offers while a shopper types (JSON; no Centra call)."""
+    """What the search box offers while a shopper types (JSON; no Centra call). The same for
+    every shopper of a market: shared caches answer the common prefixes."""
+    http_cache.tag(request, http_cache.SEARCH)
     query = clean_query(request.GET.get("q", ""))
     found = suggestions(request.shopper, query.text)
-    response = JsonResponse(
+    return JsonResponse(
         {
             "products": [{"name": p.name, "url": p.url} for p in found.products],
             "categories": [{"name": c.name, "url": c.url} for c in found.categories],
         }
     )
-    response["Cache-Control"] = "private, max-age=60"
-    return response
 
 
 @require_safe

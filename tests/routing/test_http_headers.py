@@ -127,3 +127,15 @@ def test_a_shopper_free_page_that_sets_a_cookie_or_varies_by_it_is_kept_private(
         assert response["Cache-Control"] == "private, no-store", url
         assert "Surrogate-Key" not in response
     assert "set a cookie or varies by cookie" in caplog.text
+
+
+def test_search_suggestions_are_shared_per_market(client) -> None:
+    response = client.get("/search/suggestions?q=jac")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == PUBLIC
+    assert "search" in response["Surrogate-Key"].split()
+    assert (
+        client.get("/search/suggestions?q=jac", HTTP_IF_NONE_MATCH=response["ETag"]).status_code
+        == 304
+    )
