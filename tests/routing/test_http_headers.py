@@ -7,10 +7,16 @@ import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import override_settings
 from django.urls import path
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from catalog.signals import catalog_changed
 from storefront.http_cache import mark_shopper_free
 from storefront.session import MARKET_COOKIE
+from tests.routing.helpers import jsonld
+from tests.routing.test_product import BLAZER
+from tests.shopper_state import choice_cookies
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +145,52 @@ def test_search_suggestions_are_shared_per_market(client) -> None:
         client.get("/search/suggestions?q=jac", HTTP_IF_NONE_MATCH=response["ETag"]).status_code
         == 304
     )
+
+
+# -- the cache key: the market cookie decides the prices, nothing else does --------------------
+
+
+def _offer(client, **cookies: str) -> tuple[str, str]:
+    client.cookies.clear()
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    response = client.get(BLAZER)
+    offer = jsonld(response.content.decode())[0]["offers"]
+    return offer["priceCurrency"], response["ETag"]
+
+
+def test_two_markets_on_one_url_see_their_own_prices_and_validators(client) -> None:
+    germany, germany_etag = _offer(client, **{MARKET_COOKIE: "DE"})
+    usa, usa_etag = _offer(client, **{MARKET_COOKIE: "US"})
+    again, again_etag = _offer(client, **{MARKET_COOKIE: "DE"})
+
+    assert (germany, usa, again) == ("EUR", "USD", "EUR")
+    assert germany_etag == again_etag != usa_etag
+
+
+def test_the_signed_shopper_cookie_cannot_change_a_pages_prices(client) -> None:
+    # A cache keys only on the market cookie: whatever else the browser holds, the page for
+    # that key must be the same.
+    signed_says_germany = choice_cookies({"country": "DE", "language": "en"})
+    del signed_says_germany[MARKET_COOKIE]
+
+    mixed, _ = _offer(client, **signed_says_germany, **{MARKET_COOKIE: "US"})
+    plain, _ = _offer(client)
+    signed_only, _ = _offer(client, **signed_says_germany)
+
+    assert mixed == "USD"
+    assert signed_only == plain  # no market cookie: the store's default, whatever is signed
+
+
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+# Cookies reach Django as ISO-8859-1 bytes.
+@given(value=st.text(st.characters(max_codepoint=255), max_size=40))
+def test_any_market_cookie_gives_a_page(client, value: str) -> None:
+    client.cookies[MARKET_COOKIE] = value.replace("\x00", "")
+
+    response = client.get(BLAZER)
+
+    assert response.status_code == 200
+    assert jsonld(response.content.decode())[0]["offers"]["priceCurrency"] in {"EUR", "USD", "SEK"}
