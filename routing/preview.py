@@ -34,7 +34,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from storefront.http_cache import mark_shopper_free
+from routing.validators import public_page
 from storefront.session import PREVIEW_UNTIL, BrowserState
 from storefront.shopper import ShopRequest
 
@@ -109,11 +109,16 @@ def read_link_token(token: str) -> tuple[str, int]:
 
 
 def grant(request: HttpRequest, until: int) -> None:
-    BrowserState.of(request).cookie[PREVIEW_UNTIL] = until
+    browser = BrowserState.of(request)
+    browser.cookie[PREVIEW_UNTIL] = until
+    # The grant is signed; the hint beside it only tells a shared cache to let this browser by.
+    browser.proxy.set_preview(until)
 
 
 def revoke(request: HttpRequest) -> None:
-    BrowserState.of(request).cookie.pop(PREVIEW_UNTIL)
+    browser = BrowserState.of(request)
+    browser.cookie.pop(PREVIEW_UNTIL)
+    browser.proxy.set_preview(None)
 
 
 def preview_state(request: HttpRequest) -> PreviewState | None:
@@ -131,6 +136,10 @@ def preview_state(request: HttpRequest) -> PreviewState | None:
 
 
 def _is_staff(request: HttpRequest) -> bool:
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        # No session, no staff sign-in; and the page stays shareable (reading the user would
+        # make it vary by cookie).
+        return False
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_active and user.is_staff)
 
@@ -153,7 +162,9 @@ def preview_aware(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         page_request.preview = preview_state(request)
         if page_request.preview is None:
             # The same bytes for every shopper of this URL and market: shared caches may keep it.
-            mark_shopper_free(request)
+            unchanged = public_page(request)
+            if unchanged is not None:
+                return unchanged
         response = view(page_request, *args, **kwargs)
         if page_request.preview is not None:
             mark_private(response)

@@ -41,6 +41,7 @@ from routing.live import page_size
 from routing.preview import PageRequest
 from routing.resolve import home_article
 from routing.seo import breadcrumb_jsonld, category_description, product_jsonld
+from storefront import http_cache
 from storefront.meta import SITE_NAME, PageMeta, page_meta
 from storefront.pages import draw, draw_head, render_page
 
@@ -136,6 +137,7 @@ class ListingBody:
     out_of_range: bool
     previous_query: str | None
     next_query: str | None
+    product_ids: tuple[int, ...]  # the products it shows, for the page's cache tags
 
 
 def _listing_body(
@@ -158,10 +160,16 @@ def _listing_body(
             full = {**context, "listing": listing, "pages": page_links(request, listing)}
             html = draw(request, template, full)
         return ListingBody(
-            html, listing.page, listing.out_of_range, listing.previous_query, listing.next_query
+            html,
+            listing.page,
+            listing.out_of_range,
+            listing.previous_query,
+            listing.next_query,
+            tuple(card.id for card in listing.products),
         )
 
     body = _cached(cacheable, "listing", request, parts, build)
+    http_cache.tag(request, *map(http_cache.product_tag, body.product_ids))
     return body, built[0] if built else None
 
 
@@ -182,6 +190,8 @@ def _listing_parts(asked: ListingRequest) -> tuple[Any, ...]:
 def render_home(request: PageRequest) -> HttpResponse:
     ctx = request.shopper
     public = request.preview is None
+    # The home rows change with any product (new arrivals, say): the sync purges "home" then.
+    http_cache.tag(request, http_cache.HOME)
     article = home_article(ctx, preview=not public)
     meta = page_meta(
         request,
@@ -205,6 +215,7 @@ def render_search(request: PageRequest, q: str, *, cut: bool = False) -> HttpRes
     asked = listing_request(request)
     template = "shop/parts/search_body.html"
     context: dict[str, Any] = {"q": q, "listing": None, "cut": cut, "max_length": MAX_LENGTH}
+    http_cache.tag(request, http_cache.SEARCH)
     if q:
         body, listing = _listing_body(
             request,
@@ -249,6 +260,8 @@ def render_product(
     request: PageRequest, detail: ProductDetail, *, cacheable: bool = True, **flags: bool
 ) -> HttpResponse:
     context: dict[str, Any] = {"product": detail, "card": detail.card, **flags}
+    shown = (detail.card, *detail.variants, *detail.related)
+    http_cache.tag(request, *(http_cache.product_tag(card.id) for card in shown))
     parts = _product_parts(request, detail, cacheable, context)
     context.update(
         meta=parts.meta, head=parts.head, main=parts.main, buy=parts.buy, more=parts.more
@@ -316,6 +329,7 @@ def render_category(
     """A category page; ``listing`` is given for a live (preview or fallback) category,
     otherwise the local catalog lists it from the query string's filters, sort and page."""
     asked = listing_request(request)
+    http_cache.tag(request, http_cache.category_tag(category.id))
     body, built = _listing_body(
         request,
         cacheable and listing is None,
@@ -353,6 +367,7 @@ def render_category(
 
 
 def render_article(request: PageRequest, article: Article, **flags: bool) -> HttpResponse:
+    http_cache.tag(request, http_cache.CMS)
     meta = page_meta(
         request,
         title=article.meta_title or article.title,

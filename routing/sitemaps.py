@@ -37,6 +37,8 @@ from catalog.cards import category_path, in_market, product_path
 from catalog.context import ShopperContext, build_context, localized_path
 from catalog.models import Category, Product
 from catalog.reference import Reference, get_reference
+from routing.validators import shopper_free
+from storefront import http_cache
 
 
 def page_size() -> int:
@@ -162,7 +164,9 @@ def sections() -> dict[str, _LocalizedSitemap]:
 
 
 @require_safe
+@shopper_free
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    http_cache.tag(request, http_cache.SITEMAP)
     maps = sections()
     if sum(m.paginator.count for m in maps.values()) <= page_size():
         return sitemap_views.sitemap(request, sitemaps={**maps})
@@ -170,11 +174,14 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@shopper_free
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    http_cache.tag(request, http_cache.SITEMAP)
     return sitemap_views.sitemap(request, sitemaps={**sections()}, section=section)
 
 
 @require_safe
+@shopper_free
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Crawlers skip admin, preview, search and filtered or sorted listings (endless
     combinations of one page); plain category pages and their pagination stay crawlable."""

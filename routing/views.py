@@ -51,6 +51,8 @@ from routing.resolve import (
 )
 from routing.resolve import resolve as resolve_path
 from routing.switcher import SwitchRefused, switch_location
+from routing.validators import shopper_free
+from storefront import http_cache
 from storefront.meta import page_meta
 from storefront.pages import render_page
 from storefront.return_paths import return_path
@@ -74,18 +76,19 @@ def search(request: PageRequest) -> HttpResponse:
 
 
 @require_safe
+@shopper_free
 def search_suggestions(request: PageRequest) -> JsonResponse:
-    """What the search box offers while a shopper types (JSON; no Centra call)."""
+    """What the search box offers while a shopper types (JSON; no Centra call). The same for
+    every shopper of a market: shared caches answer the common prefixes."""
+    http_cache.tag(request, http_cache.SEARCH)
     query = clean_query(request.GET.get("q", ""))
     found = suggestions(request.shopper, query.text)
-    response = JsonResponse(
+    return JsonResponse(
         {
             "products": [{"name": p.name, "url": p.url} for p in found.products],
             "categories": [{"name": c.name, "url": c.url} for c in found.categories],
         }
     )
-    response["Cache-Control"] = "private, max-age=60"
-    return response
 
 
 @require_safe
@@ -110,6 +113,7 @@ def before_render(request: PageRequest, resolution: Resolution) -> HttpResponse 
         redirect = HttpResponseRedirect if request.preview else HttpResponsePermanentRedirect
         return redirect(target)
     if resolution.kind == NOT_FOUND:
+        http_cache.tag(request, http_cache.MISSING)
         raise Http404("nothing at this path")
     if resolution.kind == UNAVAILABLE:
         meta = page_meta(request, title=_("Temporarily unavailable"), robots="noindex, nofollow")

@@ -19,7 +19,9 @@ every request (``request.browser``) and writes the cookie back when it changed.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import re
+import time
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -39,6 +41,11 @@ CHOICES: Final = "choices"
 CART_COUNT: Final = "count"
 PREVIEW_UNTIL: Final = "preview"
 CUSTOMER: Final = "customer"
+# The plain cookies a shared HTTP cache reads (docs/http-cache.md): the page's market key, and
+# a hint that this browser previews unpublished content.
+MARKET_COOKIE: Final = "shop_market"
+PREVIEW_HINT_COOKIE: Final = "shop_preview"
+_MARKET_KEY = re.compile(r"^([A-Z]{2})(?:-([0-9]{1,9})-([0-9]{1,9}))?$")
 
 
 class ShopperCookie:
@@ -98,11 +105,99 @@ def _unsigned(value: str | None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketKey:
+    """Where the shopper shops, as a shared cache keys pages on it: the country, and the
+    (market, pricelist) Centra chose for the selection when it chose one (``SE`` or ``SE-1-2``).
+
+    It is the one input, besides the URL, that a catalog page's prices and products come from,
+    so a cache that keys on it can never hand one market's page to another. It is not signed: a
+    shopper who edits it sees another pricelist's public prices, as choosing that country in
+    the switcher would show them; the cart and checkout show Centra's own answers."""
+
+    country: str
+    location: tuple[int, int] | None = None
+
+    def encode(self) -> str:
+        if self.location is None:
+            return self.country
+        return f"{self.country}-{self.location[0]}-{self.location[1]}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> MarketKey | None:
+        match = _MARKET_KEY.match(value or "")
+        if match is None:
+            return None
+        country, market, pricelist = match.groups()
+        location = (int(market), int(pricelist)) if market and pricelist else None
+        return cls(country, location)
+
+
+class ProxyCookies:
+    """The plain cookies a shared HTTP cache reads (:data:`MARKET_COOKIE`,
+    :data:`PREVIEW_HINT_COOKIE`), written only by requests that change them: those are POSTs
+    and private pages, never a page a cache keeps."""
+
+    def __init__(self, cookies: Mapping[str, str]) -> None:
+        self.market = MarketKey.parse(cookies.get(MARKET_COOKIE))
+        self._market_changed = False
+        self._preview_hint = PREVIEW_HINT_COOKIE in cookies
+        self._preview_until: int | None = None
+        self._preview_changed = False
+
+    def set_market(self, key: MarketKey) -> None:
+        if key != self.market:
+            self.market = key
+            self._market_changed = True
+
+    def set_preview(self, until: int | None) -> None:
+        """Preview is on until ``until`` (a timestamp), or off (None)."""
+        if until is None and not self._preview_hint:
+            return
+        self._preview_hint = until is not None
+        self._preview_until = until
+        self._preview_changed = True
+
+    def write(self, response: HttpResponseBase) -> None:
+        if self._market_changed and self.market is not None:
+            response.set_cookie(
+                MARKET_COOKIE,
+                self.market.encode(),
+                max_age=settings.SESSION_COOKIE_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        if not self._preview_changed:
+            return
+        if self._preview_until is None:
+            response.delete_cookie(PREVIEW_HINT_COOKIE, samesite="Lax")
+            return
+        response.set_cookie(
+            PREVIEW_HINT_COOKIE,
+            "1",
+            # Gone when the grant ends, so the cache serves this browser again.
+            max_age=min(
+                max(0, self._preview_until - int(time.time())), settings.SESSION_COOKIE_AGE
+            ),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class BrowserState:
-    """The shopper's session (server side) and shopper cookie (client side), together."""
+    """The shopper's session (server side), shopper cookie (client side, signed) and the plain
+    cookies a shared cache reads, together."""
 
     session: MutableMapping[str, Any]
     cookie: ShopperCookie
+    proxy: ProxyCookies
+
+    def write(self, response: HttpResponseBase) -> None:
+        """The cookies that changed, onto ``response``."""
+        self.cookie.write(response)
+        self.proxy.write(response)
 
     @classmethod
     def of(cls, request: HttpRequest) -> BrowserState:
@@ -113,15 +208,17 @@ class BrowserState:
             return attached
         session = getattr(request, "session", None)
         cookie = ShopperCookie(request.COOKIES.get(COOKIE_NAME))
-        return cls(session if session is not None else {}, cookie)
+        return cls(session if session is not None else {}, cookie, ProxyCookies(request.COOKIES))
 
 
 class ShopperChoices:
-    """``{"country", "state", "language"}``, plus ``market`` and ``pricelist`` when Centra chose
-    them for the shopper's selection; in the shopper cookie."""
+    """The shopper's country, and the market and pricelist Centra chose for their selection, in
+    the market key cookie (:class:`MarketKey`: what catalog pages are rendered from); the state
+    and language they chose (with the country the state belongs to) in the shopper cookie."""
 
     def __init__(self, browser: BrowserState) -> None:
         self._cookie = browser.cookie
+        self._proxy = browser.proxy
 
     def _data(self) -> dict[str, Any]:
         data = self._cookie.get(CHOICES)
@@ -129,11 +226,16 @@ class ShopperChoices:
 
     @property
     def country(self) -> str | None:
-        return _str_or_none(self._data().get("country"))
+        key = self._proxy.market
+        return key.country if key is not None else None
 
     @property
     def state(self) -> str | None:
-        return _str_or_none(self._data().get("state"))
+        """The state chosen, if it was chosen for :attr:`country`."""
+        data = self._data()
+        if data.get("country") != self.country:
+            return None
+        return _str_or_none(data.get("state"))
 
     @property
     def language(self) -> str | None:
@@ -142,16 +244,14 @@ class ShopperChoices:
     @property
     def centra_location(self) -> tuple[int, int] | None:
         """(market, pricelist) Centra answered for the shopper's selection, if any."""
-        data = self._data()
-        market, pricelist = data.get("market"), data.get("pricelist")
-        if isinstance(market, int) and isinstance(pricelist, int):
-            return market, pricelist
-        return None
+        key = self._proxy.market
+        return key.location if key is not None else None
 
     def choose(self, *, country: str, language: str, state: str | None = None) -> None:
         """The shopper's choice without a selection: the storefront derives market and
         pricelist from the country, so none is kept."""
         self._cookie[CHOICES] = {"country": country, "state": state, "language": language}
+        self._proxy.set_market(MarketKey(country.upper()))
 
     def remember_location(self, location: SelectionLocation, *, language: str) -> None:
         """Keep what Centra answered for the shopper's selection; call it after any selection
@@ -160,9 +260,10 @@ class ShopperChoices:
             "country": location.country,
             "state": location.state,
             "language": location.language or language,
-            "market": location.market,
-            "pricelist": location.pricelist,
         }
+        if location.country:
+            where = (location.market, location.pricelist)
+            self._proxy.set_market(MarketKey(location.country.upper(), where))
 
 
 class CentraSession:

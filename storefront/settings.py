@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "storefront.request_edge.RejectNulMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that may set a cookie: it decides what shared caches may keep.
+    "storefront.cache_headers.HttpCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Strips a language prefix (/sv/...) and sets request.shopper; reads the session.
     "storefront.shopper.ShopperContextMiddleware",
@@ -255,6 +257,19 @@ SITEMAP_CMS_PAGES = tuple(
     )
     if uri.strip().strip("/")
 )
+
+# -- shared HTTP caches (docs/http-cache.md) ----------------------------------------------------
+
+# How long a proxy or CDN keeps a shopper-free page (s-maxage; 0: every response is private),
+# and how long it may serve it stale while it fetches a fresh one.
+HTTP_CACHE_SECONDS = env.int("HTTP_CACHE_SECONDS", default=300)
+HTTP_CACHE_STALE_SECONDS = env.int("HTTP_CACHE_STALE_SECONDS", default=86400)
+# The proxies (Varnish with deploy/varnish/default.vcl) a sync purges, e.g.
+# "http://127.0.0.1:6081"; empty: nothing to purge.
+HTTP_CACHE_PURGE_URLS = env.list("HTTP_CACHE_PURGE_URLS", default=[])
+# This deploy's name (a git commit, say): part of every page's ETag, so new templates never
+# answer 304 to a page the old ones drew.
+RELEASE = env.str("RELEASE", default="dev")
 
 # -- Centra -----------------------------------------------------------------------------------
 

@@ -7,15 +7,16 @@ Resolution order (:func:`resolve_context`):
    hidden state, so every language has its own URLs (for search engines, shared links and
    caches). The language the shopper picked in the switcher is remembered in the shopper cookie and
    used to send them to that language's URLs.
-2. **Country**: the shopper's choice (the shopper cookie); else the visitor's country from the
+2. **Country**: the shopper's choice (the market key cookie, :class:`storefront.session.MarketKey`:
+   the one cookie a shared HTTP cache keys catalog pages on); else the visitor's country from the
    request header named by ``SHOPPER_COUNTRY_HEADER`` (set by a CDN or proxy, e.g.
    ``CF-IPCountry``) when it names a country the store ships to; else
    ``SHOPPER_DEFAULT_COUNTRY``; else a shippable country of the default market (preferring the
    default pricelist's).
 3. **Market and pricelist**: what Centra answered for the shopper's selection (kept in the
-   shopper cookie when the shopper has one and it is for the same country); else the country's own
-   market and pricelist from the local copy (:func:`catalog.context.build_context`); else the
-   store defaults.
+   market key cookie when the shopper has one and it is for the same country); else the
+   country's own market and pricelist from the local copy
+   (:func:`catalog.context.build_context`); else the store defaults.
 
 Language prefixes follow Wagtail's and Django's ``LocaleMiddleware``'s approach, without
 ``i18n_patterns``: a leading path segment that names a language other than the default
@@ -103,7 +104,7 @@ class ShopperContextMiddleware:
             response = self.get_response(request)
         finally:
             translation.deactivate()
-        shop_request.browser.cookie.write(response)
+        shop_request.browser.write(response)
         return response
 
     def _take_prefix(self, request: HttpRequest) -> tuple[str | None, HttpResponse | None]:
@@ -149,8 +150,9 @@ def resolve_context(
         or known_country(ref, settings.SHOPPER_DEFAULT_COUNTRY)
         or ref.fallback_country()
     )
-    centra = choices.centra_location if country and country.code == choices.country else None
-    state = choices.state if country and choices.country == country.code else None
+    chosen = country is not None and country.code == choices.country
+    centra = choices.centra_location if chosen else None
+    state = choices.state if chosen else None
     return build_context(ref, country=country, state=state, language=language, centra=centra)
 
 

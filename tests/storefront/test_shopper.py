@@ -15,6 +15,7 @@ from catalog.signals import catalog_changed
 from storefront.chrome import switcher
 from storefront.session import CHOICES, COOKIE_NAME, ShopperCookie
 from storefront.shopper import ShopperContextMiddleware, language_alternates, resolve_context
+from tests.shopper_state import choice_cookies
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def request(path: str = "/", choices: dict | None = None, **headers: str) -> Htt
     req = RequestFactory().get(path, headers=headers)
     req.session = SessionStore()
     if choices is not None:
-        req.COOKIES[COOKIE_NAME] = ShopperCookie.encode({CHOICES: choices})
+        req.COOKIES.update(choice_cookies(choices))
     return req
 
 
