@@ -1,6 +1,6 @@
 """Public pages carry no per-shopper bytes: a shared cache may hand one shopper's copy to the
 next. A shopper with a cart, a signed-in name, a pending message, a session and a CSRF cookie
-gets, byte for byte, what a first-time visitor of the same country gets; the count, the name,
+gets, byte for byte, what a first-time visitor with the same market key cookie gets; the count, the name,
 the message and the token come from ``/shopper/state`` (tests/storefront/test_shopper_state.py).
 Private pages (cart, account) keep showing them live."""
 
@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from centra_sandbox import Sandbox
-from storefront.session import COOKIE_NAME
+from storefront.session import COOKIE_NAME, MARKET_COOKIE
 from tests.accounts.helpers import register
 from tests.cart.helpers import add, buyable_items, product_url
 from tests.shopper_state import cart_count, choices, page_state
@@ -36,16 +36,17 @@ def known(client: Client, centra_sandbox: Sandbox) -> Client:
     # A refused newsletter sign-up lands on a public page: its message waits for the script.
     client.post("/account/newsletter", {"email": "not an email", "next": "/womens"})
     assert cart_count(client) == 2
-    assert {"sessionid", "csrftoken", COOKIE_NAME} <= set(client.cookies)
+    assert {"sessionid", "csrftoken", COOKIE_NAME, MARKET_COOKIE} <= set(client.cookies)
     return client
 
 
 @pytest.fixture
 def first_time(known: Client) -> Client:
-    """A first-time visitor of the known shopper's country (the market key cookie's job once
-    main adds it)."""
+    """A first-time visitor with the known shopper's market key cookie (what a shared cache
+    keys pages on): nothing else of theirs."""
     visitor = Client()
-    assert choices(known)["country"] == "SE"
+    visitor.cookies[MARKET_COOKIE] = known.cookies[MARKET_COOKIE].value
+    assert choices(visitor)["country"] == choices(known)["country"] == "SE"
     return visitor
 
 
@@ -81,6 +82,9 @@ def test_public_pages_hold_no_token_name_count_or_message_and_set_no_cookie(
         assert '<ul class="messages" role="status" data-messages hidden></ul>' in html, url
         assert response.cookies == {}, (url, response.cookies)
         assert "Cookie" not in response.get("Vary", ""), url
+        # What a shared cache may keep (storefront.cache_headers refuses it for a page that
+        # set a cookie or varies by one).
+        assert response["Cache-Control"].startswith("public, "), url
     # Nothing was shown, so the message still waits: the state endpoint hands it over.
     assert known.get("/shopper/state").json()["messages"] == [{"level": "error", "text": PENDING}]
 
