@@ -11,6 +11,16 @@ from django.conf import settings
 from centra import connection
 from centra_sandbox import Sandbox, SandboxConfig, Store
 from centra_sandbox.demo import load_demo
+from tests.services import require_chromium
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,3 +86,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Slow tests first: with several workers, the short ones then fill in around them instead
     # of one long test finishing alone at the end.
     items.sort(key=lambda item: item.get_closest_marker("integration") is None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright, one per test process: Playwright's sync API keeps
+    an event loop running while it is open, so a second one in the same process (a browser
+    test of another package) would refuse to start."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

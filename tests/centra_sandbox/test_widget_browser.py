@@ -21,26 +21,12 @@ from tests.centra_sandbox.factories import (
     order_count,
     start,
 )
-from tests.services import require_chromium
 
 pytestmark = pytest.mark.e2e
 
 CHECKOUT_PAGE = "https://shop.test/checkout"
 APPROVED_CARD = "4111111111111111"
 DECLINED_CARD = "4000000000000002"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Browser tests: Playwright for Python driving Debian's Chromium against a live server."""
+"""Browser tests: Playwright for Python driving Debian's Chromium (the ``browser`` fixture of
+tests/conftest.py) against a live server."""
 
 from __future__ import annotations
 
@@ -10,37 +11,16 @@ import pytest
 from catalog.reference import invalidate
 from catalog.sync import full_sync
 from tests.e2e.shopper import OneAtATime
-from tests.services import require_chromium
 
 # Playwright's sync API keeps an event loop in this thread; the live server's ORM work runs in
 # its own thread, so Django's async-safety guard would be a false alarm here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Public pages carry no per-shopper bytes: a shared cache may hand one shopper's copy to the
 next. A shopper with a cart, a signed-in name, a pending message, a session and a CSRF cookie
-gets, byte for byte, what a first-time visitor with the same market key cookie gets; the count, the name,
-the message and the token come from ``/shopper/state`` (tests/storefront/test_shopper_state.py).
-Private pages (cart, account) keep showing them live."""
+gets, byte for byte, what a first-time visitor with the same market key cookie gets; the
+count, the name, the message and the token come from ``/shopper/state``
+(tests/storefront/test_shopper_state.py). Private pages (cart, account) keep showing them
+live."""
 
 from __future__ import annotations
 
