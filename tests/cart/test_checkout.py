@@ -546,3 +546,23 @@ def test_a_vip_email_moves_the_cart_into_the_vip_market_server_side(
     back = client.post("/checkout/", checkout_data(action="update"))
     assert (choices(client)["market"], choices(client)["pricelist"]) == (1, 1)
     assert back.context["page"].cart.totals.grand_total == before
+
+
+def test_no_page_of_the_purchase_is_ever_shared(client, centra_sandbox) -> None:
+    # The cart, checkout, return and receipt pages hold one shopper's details: a proxy or CDN
+    # must never keep them (storefront.cache_headers).
+    def private(response) -> bool:
+        cache_control = response["Cache-Control"]
+        return "private" in cache_control and "no-store" in cache_control
+
+    with_a_cart(client)
+    assert private(client.get("/cart/"))
+    assert private(client.get("/checkout/"))
+    started = pay(client)
+    back = approve_on_the_hosted_page(client, started["Location"])
+    returned = client.get(local(back["Location"]))
+    receipt = client.get(returned["Location"])
+
+    assert returned.status_code == 302
+    assert receipt.status_code == 200
+    assert all(private(r) for r in (started, returned, receipt))
