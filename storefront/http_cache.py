@@ -53,8 +53,9 @@ def is_shopper_free(request: HttpRequest) -> bool:
 
 
 def context(request: HttpRequest) -> dict[str, Any]:
-    """``shopper_free`` for the templates."""
-    return {"shopper_free": is_shopper_free(request)}
+    """``shopper_free`` for the templates, and ``here``: the page's path (and query), which
+    forms send back as ``next``."""
+    return {"shopper_free": is_shopper_free(request), "here": request.get_full_path()}
 
 
 def tag(request: HttpRequest, *tags: str) -> None:

@@ -206,3 +206,28 @@ def test_search_head_names_each_query(client: Client) -> None:
     assert "<title>Search: jeans | Centra Storefront</title>" in jeans
     assert "<title>Search: shirt | Centra Storefront</title>" in shirt
     assert '<meta name="robots" content="noindex, follow">' in shirt
+
+
+def test_the_shared_header_and_footer_send_every_page_back_to_itself(client) -> None:
+    # The header and footer of shopper-free pages are rendered once per language and country
+    # (storefront/templatetags/shopper_free.py); the forms' "next" is still each page's own.
+    first = client.get("/womens?sort=price_asc").content.decode()
+    second = client.get("/mens").content.decode()
+    swedish = client.get("/sv/mens").content.decode()
+
+    assert first.count('name="next" value="/womens?sort=price_asc"') == 3
+    assert second.count('name="next" value="/mens"') == 3
+    assert swedish.count('name="next" value="/sv/mens"') == 3
+    assert 'value="/womens' not in second
+    assert "__shop_here_path__" not in first + second + swedish
+
+
+def test_the_shared_header_follows_the_shoppers_country(client) -> None:
+    client.get("/mens")
+    client.cookies["shop_market"] = "US"
+    american = client.get("/mens").content.decode()
+    client.cookies["shop_market"] = "DE"
+    german = client.get("/mens").content.decode()
+
+    assert '<span class="locale-current">US · EN</span>' in american
+    assert '<span class="locale-current">DE · EN</span>' in german
