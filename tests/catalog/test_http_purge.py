@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from catalog.models import ProductCategory
 from catalog.sync import full_sync, sync_products
@@ -133,3 +136,23 @@ def test_without_proxies_nothing_is_sent(settings) -> None:
     settings.HTTP_CACHE_PURGE_URLS = []
 
     http_purge.on_catalog_changed(None, product_ids=frozenset({PLAIN}), kinds=frozenset())
+
+
+def test_the_command_purges_what_it_is_told_and_everything_by_default(proxy: Proxy) -> None:
+    out = io.StringIO()
+    call_command("http_cache_purge", "cms", "home", stdout=out)
+    call_command("http_cache_purge", stdout=out)
+
+    assert proxy.purges == [["cms", "home"], ["all"]]
+    assert "Purged cms home from 1 proxies" in out.getvalue()
+
+
+def test_the_command_says_when_there_is_nothing_to_purge_or_a_proxy_refuses(
+    proxy: Proxy, settings
+) -> None:
+    proxy.status = 403
+    with pytest.raises(CommandError, match="refused or did not answer"):
+        call_command("http_cache_purge")
+    settings.HTTP_CACHE_PURGE_URLS = []
+    with pytest.raises(CommandError, match="no proxy"):
+        call_command("http_cache_purge")
