@@ -6,61 +6,23 @@ the local catalog; the pages gunicorn serves from the shared cache (Redis) follo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
 from centra_sandbox.webhooks_out import encode_payload, signature_header
-from tests.processes import manage, start, stop, wait_until
-from tests.services import (
-    drop_keys,
-    free_port,
-    private_queue,
-    require_redis,
-    throwaway_postgres_database,
-)
+from tests.live_stack import SHARED_SECRET, WEBHOOK_SECRET, Stack, running_stack
+from tests.processes import manage
+from tests.services import throwaway_postgres_database
 
 pytestmark = pytest.mark.integration
 
-# Distinctive, so the test can prove they never reach a log line.
-SHARED_SECRET = "sandbox-shared-secret-4d1f7c"
-WEBHOOK_SECRET = "webhook-secret-9e2a51"
 APPLY_TIMEOUT = 30.0
-
-
-@dataclass
-class Stack:
-    sandbox_url: str
-    web_url: str
-    database_url: str
-    logs: Path
-    env: dict[str, str]
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def log_text(self, *names: str) -> str:
-        paths = [self.logs / n for n in names] if names else sorted(self.logs.glob("*.log"))
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in paths)
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code < 500
-    except httpx.TransportError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -71,80 +33,8 @@ def postgres_database() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def stack(postgres_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    broker, queue = private_queue(require_redis())
-    cache_prefix = f"storefront-test-{uuid.uuid4().hex[:12]}"
-    folder = tmp_path_factory.mktemp("webhooks-e2e")
-    sandbox_port, web_port = free_port(), free_port()
-    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-    web_url = f"http://127.0.0.1:{web_port}"
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONUNBUFFERED": "1",
-        "DEBUG": "true",
-        "DATABASE_URL": postgres_database,
-        "CELERY_BROKER_URL": broker,
-        "CACHE_URL": f"{broker.rsplit('/', 1)[0]}/12?key_prefix={cache_prefix}",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "CENTRA_API_URL": f"{sandbox_url}/api/checkout/",
-        "CENTRA_SHARED_SECRET": SHARED_SECRET,
-        "CENTRA_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "CENTRA_SANDBOX_DB": str(folder / "unused-embedded.sqlite3"),
-        "CATALOG_WEBHOOK_COALESCE_SECONDS": "0.5",
-        "CATALOG_RESYNC_MINUTES": "0",
-    }
-    processes: list[subprocess.Popen] = []
-    try:
-        sandbox = start(
-            [
-                sys.executable, "-m", "centra_sandbox",
-                "--port", str(sandbox_port),
-                "--products", "30",
-                "--db", str(folder / "sandbox.sqlite3"),
-                "--shared-secret", SHARED_SECRET,
-                "--webhook-url", f"{web_url}/webhooks/centra/",
-                "--webhook-secret", WEBHOOK_SECRET,
-            ],
-            env,
-            folder / "sandbox.log",
-        )  # fmt: skip
-        processes.append(sandbox)
-        wait_until(lambda: answers(f"{sandbox_url}/_sandbox/requests"), "sandbox", processes)
-
-        for command in (["migrate", "--noinput"], ["centra_sync"]):
-            done = manage(command, env)
-            assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
-
-        worker_log = folder / "worker.log"
-        # The README's command. CELERY_SKIP_CHECKS (which operators set to start workers
-        # faster) keeps Django's checks from importing the URLconf, and with it every view
-        # module: whatever must happen in a worker cannot rest on such imports.
-        worker = start(
-            [sys.executable, "-m", "celery", "-A", "storefront", "worker", "--loglevel", "INFO"],
-            {**env, "CELERY_SKIP_CHECKS": "1"},
-            worker_log,
-        )
-        processes.append(worker)
-        wait_until(lambda: " ready." in worker_log.read_text(), "celery worker", processes)
-
-        web = start(
-            [
-                sys.executable, "-m", "gunicorn", "storefront.wsgi:application",
-                "--bind", f"127.0.0.1:{web_port}", "--workers", "2", "--timeout", "30",
-            ],
-            env,
-            folder / "web.log",
-        )  # fmt: skip
-        processes.append(web)
-        wait_until(lambda: answers(f"{web_url}/healthz"), "storefront", processes)
-
-        yield Stack(sandbox_url, web_url, postgres_database, folder, env)
-    finally:
-        for process in reversed(processes):
-            stop(process)
-        drop_keys(broker, queue)
-        drop_keys(broker.rsplit("/", 1)[0] + "/12", cache_prefix)
+    with running_stack(postgres_database, tmp_path_factory.mktemp("webhooks-e2e")) as stack:
+        yield stack
 
 
 def a_price(stack: Stack, *, last: bool = False) -> tuple[int, int, Decimal]:
