@@ -26,6 +26,7 @@ _HOW_TO_GET = {
         "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
     ),
     "Chromium": "install it with: apt-get install -y chromium",
+    "Varnish": "install it with: apt-get install -y varnish varnish-modules (.ci/run does)",
 }
 
 
@@ -61,6 +62,14 @@ def require_chromium() -> str:
     path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
     if path is None:
         unavailable("Chromium", f"{CHROMIUM} not found, and no chromium on PATH")
+    return path
+
+
+def require_varnishd() -> str:
+    """The path of Varnish's ``varnishd`` (with vmod xkey from varnish-modules beside it)."""
+    path = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/usr/local/sbin")
+    if path is None:
+        unavailable("Varnish", "no varnishd on PATH or in /usr/sbin")
     return path
 
 
