@@ -53,7 +53,7 @@ from catalog.models import (
     SyncRun,
 )
 from catalog.readahead import PageReadError, read_ahead
-from catalog.signals import catalog_changed
+from catalog.signals import catalog_changed, sync_finished
 from catalog.sync_tables import (
     BRAND,
     CATEGORY,
@@ -283,7 +283,7 @@ def _execute(
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: {_describe(exc)}")
     except BaseException:
         _finish(ctx, SyncRun.Status.FAILED, f"{ctx.where}: interrupted")
-        _release(ctx)
+        _close(ctx)
         raise
     else:
         _finish(ctx, SyncRun.Status.SUCCEEDED)
@@ -299,7 +299,7 @@ def _execute(
             ctx.counts.total("updated"),
             ctx.counts.total("deleted"),
         )
-    _release(ctx)
+    _close(ctx)
     return run
 
 
@@ -740,6 +740,13 @@ def _announce(ctx: _Context, product_ids: Iterable[int], kinds: frozenset[str]) 
         ctx.held.update(product_ids)
         return
     _send(ctx, frozenset(product_ids), kinds)
+
+
+def _close(ctx: _Context) -> None:
+    """The run's last word: what it held back, then that it is over (failed or not)."""
+    _release(ctx)
+    run = ctx.run
+    transaction.on_commit(lambda: sync_finished.send(sender=SyncRun, run=run))
 
 
 def _release(ctx: _Context) -> None:

@@ -2,10 +2,12 @@
 
 The sync announces each committed change (:data:`catalog.signals.catalog_changed`); this turns
 it into cache tags (:mod:`storefront.http_cache`) and sends them to every proxy in
-``HTTP_CACHE_PURGE_URLS`` as ``PURGE /`` with a ``Surrogate-Key`` header, from a Celery task
-that retries while a proxy is down (the pages' own ``s-maxage`` bounds how stale they can get
-meanwhile). The shipped Varnish config soft-purges: the old page is still served while the
-new one is fetched, so a purge never costs a shopper an error or a wait.
+``HTTP_CACHE_PURGE_URLS`` as ``PURGE /`` with a ``Surrogate-Key`` header, at once from the
+process that synced (a partial run's change, or a full run's gathered changes when it is over),
+or, when a proxy does not answer, from a Celery task that retries (the pages' own ``s-maxage``
+bounds how stale they can get meanwhile). The shipped Varnish config soft-purges: the old page
+is still served while the new one is fetched, so a purge never costs a shopper an error or a
+wait.
 
 What a change purges:
 
@@ -20,6 +22,7 @@ What a change purges:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
@@ -28,7 +31,7 @@ from celery import shared_task
 from celery.exceptions import Retry
 from django.conf import settings
 
-from catalog.models import ProductCategory
+from catalog.models import ProductCategory, SyncRun
 from storefront import http_cache
 from storefront.cache_headers import SURROGATE_KEY
 
@@ -61,23 +64,58 @@ def tags_for_change(product_ids: Iterable[int] = (), kinds: Iterable[str] = ()) 
     ]
 
 
+# A full run announces its changes page by page (hundreds of times at 10,000 products): its
+# tags are gathered here, in the process that runs it, and purged once when it is over.
+_held: dict[int, set[str]] = {}
+_held_lock = threading.Lock()
+
+
 def on_catalog_changed(
     sender: Any,
+    run: SyncRun | None = None,
     product_ids: frozenset[int] = frozenset(),
     kinds: frozenset[str] = frozenset(),
     **kwargs: Any,
 ) -> None:
-    if not settings.HTTP_CACHE_PURGE_URLS or settings.HTTP_CACHE_SECONDS <= 0:
+    if not _enabled():
         return
     tags = tags_for_change(product_ids, kinds)
     if not tags:
         return
+    if run is not None and run.pk is not None and run.kind == SyncRun.Kind.FULL:
+        with _held_lock:
+            _held.setdefault(run.pk, set()).update(tags)
+        return
+    purge_soon(tags)
+
+
+def on_sync_finished(sender: Any, run: SyncRun | None = None, **kwargs: Any) -> None:
+    if run is None or run.pk is None:
+        return
+    with _held_lock:
+        tags = _held.pop(run.pk, set())
+    if tags and _enabled():
+        purge_soon([http_cache.ALL] if http_cache.ALL in tags else sorted(tags))
+
+
+def purge_soon(tags: list[str]) -> None:
+    """Purge now, from this process (a webhook's change reaches shoppers without waiting
+    behind other tasks); when a proxy does not answer, a task retries with backoff."""
+    try:
+        purge(tags)
+        return
+    except httpx.HTTPError as exc:
+        logger.warning("purge of %d tags failed (%s); a task retries it", len(tags), exc)
     try:
         purge_task.delay(tags)
     except (httpx.HTTPError, Retry):
         # Only without a broker (the task ran here, retries spent): the sync itself succeeded,
         # and the pages refresh within their s-maxage.
         logger.exception("could not purge the HTTP cache of %d tags", len(tags))
+
+
+def _enabled() -> bool:
+    return bool(settings.HTTP_CACHE_PURGE_URLS) and settings.HTTP_CACHE_SECONDS > 0
 
 
 @shared_task(

@@ -40,11 +40,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "csp",
-    "storefront",
     "catalog",
     "cart",
     "accounts",
     "routing",
+    # Last: its ready() connects the HTTP cache purge after the other caches' listeners.
+    "storefront",
 ]
 
 MIDDLEWARE = [

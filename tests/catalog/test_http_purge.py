@@ -10,12 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.models import ProductCategory
+from catalog.models import ProductCategory, SyncRun
 from catalog.sync import full_sync, sync_products
 from centra_sandbox import Sandbox
+from routing import page_cache
 from storefront import http_purge
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +30,15 @@ class Proxy:
 
     def __init__(self) -> None:
         self.purges: list[list[str]] = []
+        # Whether the shop's own page cache was already invalidated when each purge arrived.
+        self.page_cache_dropped: list[bool] = []
         self.status = 200
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_PURGE(self) -> None:
                 proxy.purges.append(self.headers.get("Surrogate-Key", "").split())
+                proxy.page_cache_dropped.append(cache.get(page_cache.VERSION_KEY) is None)
                 self.send_response(proxy.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -156,3 +161,40 @@ def test_the_command_says_when_there_is_nothing_to_purge_or_a_proxy_refuses(
     settings.HTTP_CACHE_PURGE_URLS = []
     with pytest.raises(CommandError, match="no proxy"):
         call_command("http_cache_purge")
+
+
+def test_a_full_sync_purges_once_when_it_is_over_with_what_it_changed(
+    proxy: Proxy,
+    centra_sandbox: Sandbox,
+    control: httpx.Client,
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    settings.CATALOG_SYNC_PAGE_SIZE = 10  # many pages, many announcements
+    with django_capture_on_commit_callbacks(execute=True):
+        first = full_sync(trigger="command")
+    # The first run created the categories, markets...: every page changed.
+    assert proxy.purges == [["all"]]
+
+    control.put(f"products/{PLAIN}", json={"prices": {"4": {"price": 12}}})
+    with django_capture_on_commit_callbacks(execute=True):
+        second = full_sync(trigger="command")
+
+    assert first.status == second.status == SyncRun.Status.SUCCEEDED
+    assert len(proxy.purges) == 2
+    assert f"product-{PLAIN}" in proxy.purges[1]
+    assert "all" not in proxy.purges[1]
+    assert http_purge._held == {}
+
+
+def test_the_proxies_are_purged_after_the_shops_own_page_cache_is_dropped(
+    proxy: Proxy, synced: None, control: httpx.Client, django_capture_on_commit_callbacks
+) -> None:
+    # Else a proxy refetching at once could get the old page from the page cache and keep it.
+    page_cache.content_version()
+    control.put(f"products/{PLAIN}", json={"prices": {"4": {"price": 13}}})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_products([PLAIN], trigger="webhook")
+
+    assert proxy.page_cache_dropped == [True]
