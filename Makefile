@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format e2e clean messages
+.PHONY: run test install lint format e2e clean messages edge
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -22,6 +22,13 @@ run: $(STAMP)
 	$(BIN)/python manage.py sandbox_load
 	$(BIN)/python manage.py centra_sync
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Varnish with the shipped config on http://127.0.0.1:6081, in front of `make run` (start the shop
+# with HTTP_CACHE_PURGE_URLS=http://127.0.0.1:6081 so its syncs purge it). Needs Debian's
+# varnish and varnish-modules; see docs/http-cache.md.
+edge:
+	varnishd -F -j none -a 127.0.0.1:6081 -n /tmp/centra-storefront-varnish -s malloc,256m \
+		-f $(CURDIR)/deploy/varnish/default.vcl
 
 test: lint
 	$(BIN)/python -m pytest
