@@ -25,7 +25,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import secrets
 import statistics
 import subprocess
@@ -177,7 +176,8 @@ def pick_pages(database_url: str) -> tuple[list[Page], str]:
 
 def with_a_cart(port: int, product_path: str, item: str) -> str:
     """The Cookie header of a shopper with one item in the cart, added as a browser does:
-    the product page's form, its CSRF token, the session cookie that comes back. Cookies are
+    the product page's form, the CSRF token its script gets from ``/shopper/state``, the
+    session cookie that comes back. Cookies are
     carried by hand: with DEBUG false they are marked Secure, which a client speaking plain
     HTTP to gunicorn would otherwise withhold."""
     base = f"http://127.0.0.1:{port}"
@@ -194,12 +194,14 @@ def with_a_cart(port: int, product_path: str, item: str) -> str:
     with httpx.Client(base_url=base, headers={"Host": "127.0.0.1"}) as browser:
         page = browser.get(product_path)
         keep(page)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        if token is None:
+        if 'action="/cart/add"' not in page.text:
             raise SystemExit("the product page has no buying form")
+        # The cached page holds no token: its script asks the shopper-state endpoint.
+        state = browser.get("/shopper/state", headers=cookie())
+        keep(state)
         added = browser.post(
             "/cart/add",
-            data={"csrfmiddlewaretoken": token[1], "item": item, "quantity": "1"},
+            data={"csrfmiddlewaretoken": state.json()["csrf_token"], "item": item, "quantity": "1"},
             headers=cookie(),
         )
         keep(added)
