@@ -9,17 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from centra.readers import obj, objs, text
-
-_ADDRESS_LINES = (
-    ("firstName", "lastName"),
-    ("company",),
-    ("address1",),
-    ("address2",),
-    ("zipCode", "city"),
-    ("state",),
-    ("countryName",),
-)
+from centra.readers import address_lines, obj, objs, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +90,6 @@ def orders_page(answer: Mapping[str, Any], page: int, size: int) -> OrdersPage:
         pages=max(1, -(-total // size)),
         total=total,
     )
-
-
-def address_lines(address: Mapping[str, Any]) -> tuple[str, ...]:
-    lines = (
-        " ".join(text(address.get(k)).strip() for k in keys).strip() for keys in _ADDRESS_LINES
-    )
-    return tuple(line for line in lines if line)
 
 
 def _line(item: Mapping[str, Any]) -> OrderLine:

@@ -10,17 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cart.selection import Cart, cart_from
 from catalog.context import ShopperContext
-from centra.readers import obj, text
-
-_ADDRESS_LINES = (
-    ("firstName", "lastName"),
-    ("company",),
-    ("address1",),
-    ("address2",),
-    ("zipCode", "city"),
-    ("state",),
-    ("countryName",),
-)
+from centra.readers import address_lines, obj, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +30,8 @@ class Receipt:
 
 def receipt_from(order: Mapping[str, Any], ctx: ShopperContext) -> Receipt:
     address = obj(order.get("address"))
-    shipping = _lines(obj(order.get("shippingAddress")))
-    billing = _lines(address)
+    shipping = address_lines(obj(order.get("shippingAddress")))
+    billing = address_lines(address)
     affiliate = order.get("affiliateHtml")
     return Receipt(
         number=text(order.get("order")),
@@ -56,14 +46,3 @@ def receipt_from(order: Mapping[str, Any], ctx: ShopperContext) -> Receipt:
         # Written by the shop's own staff in Centra, the same trust as product descriptions.
         affiliate_html=mark_safe(affiliate if isinstance(affiliate, str) else ""),  # noqa: S308
     )
-
-
-def _lines(address: Mapping[str, Any]) -> tuple[str, ...]:
-    lines = []
-    for keys in _ADDRESS_LINES:
-        line = " ".join(text(address.get(key)) for key in keys if text(address.get(key)))
-        if line:
-            lines.append(line)
-    if not text(address.get("countryName")) and text(address.get("country")):
-        lines.append(text(address.get("country")))
-    return tuple(lines)
