@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from django.conf import settings
@@ -37,7 +36,7 @@ from catalog.cards import (
 from catalog.categories import Breadcrumb, CategoryNode, CategoryPage, category_index
 from catalog.context import ShopperContext
 from catalog.listing import Facets, Listing, ListingFilters
-from catalog.money import money_field
+from catalog.money import as_amount, money_field
 from catalog.selectors import GalleryImage, ProductDetail, SizeOption
 from catalog.stock import is_available
 from centra import content_api
@@ -48,7 +47,7 @@ from centra.errors import (
     CentraUnavailable,
     CentraValidationError,
 )
-from centra.readers import obj, text
+from centra.readers import obj, objs, text
 
 logger = logging.getLogger(__name__)
 
@@ -151,22 +150,8 @@ def local_cards(ctx: ShopperContext, ids: list[str]) -> list[ProductCard]:
 # -- Centra JSON -> the selectors' dataclasses ------------------------------------------------
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
-
-
-def _items(product: dict[str, Any]) -> list[dict[str, Any]]:
-    return [item for item in product.get("items") or [] if isinstance(item, dict)]
-
-
 def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCard:
-    price = _decimal(product.get("priceAsNumber"))
+    price = as_amount(product.get("priceAsNumber"))
     priced = price is not None
     on_sale = priced and product.get("showAsOnSale") is True
     return ProductCard(
@@ -184,7 +169,7 @@ def card_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductCar
         on_sale=on_sale,
         new=priced and product.get("showAsNew") is True,
         purchasable=priced,
-        in_stock=any(is_available(item.get("stock")) for item in _items(product)),
+        in_stock=any(is_available(item.get("stock")) for item in objs(product.get("items"))),
         swatch=swatch_of(product),
     )
 
@@ -234,7 +219,7 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
     relations = [r for r in product.get("relatedProducts") or [] if isinstance(r, dict)]
     full = [r for r in relations if r.get("uri")]  # only full objects make a card
     media = obj(product.get("media"))
-    sizes = tuple(_size(item, priced=card.purchasable) for item in _items(product))
+    sizes = tuple(_size(item, priced=card.purchasable) for item in objs(product.get("items")))
     gallery = tuple(
         GalleryImage(url, url, url, card.name)
         for url in media.get("standard") or []
@@ -258,7 +243,7 @@ def detail_from_centra(product: dict[str, Any], ctx: ShopperContext) -> ProductD
         related=tuple(card_from_centra(r, ctx) for r in full if r.get("relation") != "variant"),
         category=category,
         breadcrumbs=(*crumbs, Breadcrumb(card.name, card.url)),
-        price=_decimal(product.get("priceAsNumber")),
+        price=as_amount(product.get("priceAsNumber")),
         currency=ctx.currency,
         item_quantity_minimum=int(product.get("itemQuantityMinimum") or 1),
         item_quantity_multiple_of=int(product.get("itemQuantityMultipleOf") or 1),
