@@ -33,7 +33,9 @@ def shopper_state(request: HttpRequest) -> JsonResponse:
     # Resolving the context activates the URL's language, for the label and nothing else.
     shop_request.shopper.language  # noqa: B018
     count = CentraSession(shop_request.browser).item_count
-    response = JsonResponse(
+    # Never shared: storefront.cache_headers sends it ``private, no-store``, as every response
+    # not marked shopper-free.
+    return JsonResponse(
         {
             "count": count,
             "count_label": items_label(count),
@@ -45,5 +47,3 @@ def shopper_state(request: HttpRequest) -> JsonResponse:
             "csrf_token": get_token(request),
         }
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
