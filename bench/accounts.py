@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.checkout import TimedTransport, setup, sizes_to_buy, step_table  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
+from tests.processes import stop  # noqa: E402
 
 STEPS = ("register", "account", "wishlist add", "wishlist", "orders", "sign out", "sign in")
 PASSWORD = secrets.token_urlsafe(12)
@@ -98,8 +99,7 @@ def main() -> None:
                 product = str(Item.objects.get(pk=item).product_id)
                 runs.append(one_customer(n, path, item, product, timer))
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
     report(runs, args.latency_ms)
 
 

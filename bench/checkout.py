@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.sync import free_port, start_sandbox  # noqa: E402
+from tests.processes import stop  # noqa: E402
 
 STEPS = ("product", "add", "cart", "checkout", "pay", "return", "receipt")
 TARGET = 0.15
@@ -191,8 +192,7 @@ def main() -> None:
             choices = sizes_to_buy(args.orders)
             orders = [one_order(*choices[n % len(choices)], timer) for n in range(args.orders)]
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
     report(orders, args.latency_ms)
 
 

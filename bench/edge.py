@@ -63,7 +63,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
-from bench.webhooks import REDIS, drop_redis_keys, query  # noqa: E402
+from bench.webhooks import REDIS, query  # noqa: E402
+from tests.processes import stop  # noqa: E402
+from tests.services import drop_keys  # noqa: E402
 from tests.varnish import Varnish, running_varnish  # noqa: E402
 
 T = TypeVar("T")
@@ -417,13 +419,11 @@ def run(args: argparse.Namespace) -> int:
                     offset += result["requests"] // 2  # on through the list: no replay
         finally:
             for process in reversed(processes):
-                process.terminate()
-                process.wait(timeout=30)
+                stop(process)
             drop()
-            sandbox.terminate()
-            sandbox.wait(timeout=30)
-            drop_redis_keys(broker, tag)
-            drop_redis_keys(cache_url, tag)
+            stop(sandbox)
+            drop_keys(broker, tag)
+            drop_keys(cache_url, tag)
     report(rows)
     if kept:
         print(f"\nlogs (sandbox, worker, gunicorn, varnishd): {kept}")

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.sync import POSTGRES, free_port, start_sandbox  # noqa: E402
+from tests.processes import stop  # noqa: E402
 
 TARGETS = {"category": 0.25, "product": 0.40}
 
@@ -286,11 +287,9 @@ def run(args: argparse.Namespace) -> int:
             report(pages, json.loads(out.stdout))
         finally:
             if web is not None:
-                web.terminate()
-                web.wait(timeout=30)
+                stop(web)
             drop()
-            sandbox.terminate()
-            sandbox.wait(timeout=30)
+            stop(sandbox)
     return 0
 
 

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
+from tests.processes import stop  # noqa: E402
 
 TARGETS = {"search": 0.30, "suggestions": 0.50}
 
@@ -242,11 +243,9 @@ def run(args: argparse.Namespace) -> int:
             report(json.loads(out.stdout))
         finally:
             if web is not None:
-                web.terminate()
-                web.wait(timeout=30)
+                stop(web)
             drop()
-            sandbox.terminate()
-            sandbox.wait(timeout=30)
+            stop(sandbox)
     return 0
 
 

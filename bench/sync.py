@@ -20,7 +20,6 @@ import argparse
 import os
 import re
 import secrets
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -35,15 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from centra.catalog_api import products_body  # noqa: E402
+from tests.processes import stop  # noqa: E402
+from tests.services import free_port  # noqa: E402
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PAGE_SIZE = 200  # CATALOG_SYNC_PAGE_SIZE's default
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_sandbox(port: int, products: int, db: Path, secret: str, *extra: str) -> subprocess.Popen:
@@ -240,8 +235,7 @@ def main() -> int:
             for kind in kinds:
                 bench_database(kind, workdir, env, api, control, secret, server.pid)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop(server)
     return 0
 
 

@@ -32,7 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
-from bench.webhooks import REDIS, drop_redis_keys, query  # noqa: E402
+from bench.webhooks import REDIS, query  # noqa: E402
+from tests.processes import stop  # noqa: E402
+from tests.services import drop_keys  # noqa: E402
 
 TARGET_CALLS = 50
 TARGET_P95_MS = 50.0
@@ -91,12 +93,10 @@ def run(args: argparse.Namespace) -> int:
             report(args.paths, counts, statuses, latencies)
         finally:
             if web is not None:
-                web.terminate()
-                web.wait(timeout=30)
+                stop(web)
             drop()
-            sandbox.terminate()
-            sandbox.wait(timeout=30)
-            drop_redis_keys(cache_url, tag)
+            stop(sandbox)
+            drop_keys(cache_url, tag)
     return 0
 
 

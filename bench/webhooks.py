@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 from bench.pages import fresh_postgres, wait_for  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
 from centra_sandbox.webhooks_out import encode_payload, signature_header  # noqa: E402
+from tests.processes import stop  # noqa: E402
+from tests.services import drop_keys  # noqa: E402
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 WINDOW = 0.5  # the default CATALOG_WEBHOOK_COALESCE_SECONDS
@@ -88,18 +90,6 @@ def query(database_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
 
     with psycopg.connect(database_url, autocommit=True) as conn:
         return conn.execute(sql, params).fetchall()
-
-
-def drop_redis_keys(url: str, part: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        keys = list(client.scan_iter(f"*{part}*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,13 +177,11 @@ def run(args: argparse.Namespace) -> int:
             report(counts, durations, statuses, sent, fresh_at)
         finally:
             for process in reversed(processes):
-                process.terminate()
-                process.wait(timeout=30)
+                stop(process)
             drop()
-            sandbox.terminate()
-            sandbox.wait(timeout=30)
-            drop_redis_keys(broker, tag)
-            drop_redis_keys(cache_url, tag)
+            stop(sandbox)
+            drop_keys(broker, tag)
+            drop_keys(cache_url, tag)
     return 0
 
 
