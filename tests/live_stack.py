@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from tests.services import drop_keys, free_port, private_queue, require_redis
 # Distinctive, so a test can prove they never reach a log line.
 SHARED_SECRET = "sandbox-shared-secret-4d1f7c"
 WEBHOOK_SECRET = "webhook-secret-9e2a51"
+# How long an access log count must stay the same to be read as final.
+ACCESS_LOG_SETTLE_SECONDS = 0.3
 
 
 @dataclass
@@ -43,7 +46,17 @@ class Stack:
 
     def requests_served(self, path: str) -> int:
         """How many ``GET``/``HEAD`` requests for exactly ``path`` gunicorn has answered (its
-        access log)."""
+        access log), once the count has settled: a worker writes the log line only after the
+        client has its answer, so a count read at once can miss the last request."""
+        count = self._logged(path)
+        while True:
+            time.sleep(ACCESS_LOG_SETTLE_SECONDS)
+            again = self._logged(path)
+            if again == count:
+                return count
+            count = again
+
+    def _logged(self, path: str) -> int:
         log = self.logs / "access.log"
         if not log.exists():
             return 0
