@@ -351,7 +351,8 @@ def list_products(
         query_text = text_search.clean_query(search).text
         scores, plan = text_search.search(ctx, query_text, base)
         searched_for = " ".join(plan.terms) if plan.corrected and scores else ""
-        base = text_search.only_found(base, scores)
+        # The found ids are products of ``base`` already: they need no market or category test.
+        base = text_search.only_found(Product.objects.all(), scores)
     keys = sort_keys(in_category=category_id is not None, searching=scores is not None)
     sort = sort if sort in keys else keys[0]
     priced = with_price(base, ctx)
