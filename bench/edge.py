@@ -62,8 +62,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
-from bench.sync import free_port, start_sandbox  # noqa: E402
-from bench.webhooks import REDIS, query  # noqa: E402
+from bench.sync import REDIS, free_port, start_sandbox  # noqa: E402
+from bench.webhooks import query  # noqa: E402
 from tests.processes import stop  # noqa: E402
 from tests.services import drop_keys  # noqa: E402
 from tests.varnish import Varnish, running_varnish  # noqa: E402

@@ -7,10 +7,11 @@ Run: ``.venv/bin/python bench/pages.py [--products 10000] [--workers 4] [--secon
 Steps: start the sandbox as its own server with the demo catalog; create a throwaway PostgreSQL
 database (``BENCH_POSTGRES_URL``, default ``postgres://postgres@127.0.0.1:5432/postgres``),
 migrate it and fill it with ``manage.py centra_sync``; ``collectstatic`` (the manifest storage
-``DEBUG=false`` uses); serve with gunicorn; then, in a separate process, request each page for
-``--seconds`` (in ``--rounds`` interleaved slices, so background load weighs on every page alike)
-with ``--concurrency`` connections and print requests/s, p50 and p99 latency and the ratio of
-each page's throughput to ``/healthz`` (Django doing nothing) measured in the same run.
+``DEBUG=false`` uses); serve with gunicorn, the shared cache on Redis (``BENCH_REDIS_URL``) as
+in production; then, in a separate process, request each page for ``--seconds`` (in
+``--rounds`` interleaved slices, so background load weighs on every page alike) with
+``--concurrency`` connections and print requests/s, p50 and p99 latency and the ratio of each
+page's throughput to ``/healthz`` (Django doing nothing) measured in the same run.
 Targets: a product page at least 0.40 of ``/healthz``, a category page at least 0.25.
 
 Pages: ``/healthz``; the category with the most products (48 on its page); a product page; a
@@ -41,8 +42,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.sync import POSTGRES, free_port, start_sandbox  # noqa: E402
+from bench.sync import POSTGRES, REDIS, free_port, start_sandbox  # noqa: E402
 from tests.processes import stop  # noqa: E402
+from tests.services import drop_keys  # noqa: E402
 
 TARGETS = {"category": 0.25, "product": 0.40}
 
@@ -253,9 +255,17 @@ def prepare_shop(env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def shared_cache() -> tuple[str, str]:
+    """(Redis database URL, key prefix): the shop's cache on Redis, as in production
+    (``BENCH_REDIS_URL``), under a prefix of this run's own (``CACHE_URL`` is
+    ``<url>?key_prefix=<prefix>``); drop its keys with ``tests.services.drop_keys``."""
+    return f"{REDIS}/12", f"bench-{secrets.token_hex(6)}"
+
+
 def run(args: argparse.Namespace) -> int:
     secret = secrets.token_hex(16)
     sandbox_port, web_port = free_port(), free_port()
+    cache_url, tag = shared_cache()
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         started = time.perf_counter()
         sandbox = start_sandbox(sandbox_port, args.products, Path(tmp) / "sandbox.sqlite3", secret)
@@ -263,7 +273,9 @@ def run(args: argparse.Namespace) -> int:
         database_url, drop = fresh_postgres()
         web = None
         try:
-            env = shop_env(sandbox_port, database_url, secret)
+            env = shop_env(
+                sandbox_port, database_url, secret, CACHE_URL=f"{cache_url}?key_prefix={tag}"
+            )
             synced = prepare_shop(env)
             print(f"catalog synced into PostgreSQL in {synced:.1f} s")
             pages, item = pick_pages(database_url)
@@ -289,6 +301,7 @@ def run(args: argparse.Namespace) -> int:
             if web is not None:
                 stop(web)
             drop()
+            drop_keys(cache_url, tag)
             stop(sandbox)
     return 0
 

@@ -5,7 +5,8 @@ Run: ``.venv/bin/python bench/search.py [--products 10000] [--workers 4] [--seco
 [--concurrency 8]``.
 
 The stack is :mod:`bench.pages`'s (the sandbox server with the demo catalog, a throwaway
-PostgreSQL database filled by ``manage.py centra_sync``, gunicorn with ``DEBUG=false``). The
+PostgreSQL database filled by ``manage.py centra_sync``, gunicorn with ``DEBUG=false``, the
+shared cache on Redis). The
 queries are made from the synced catalog's own words: a name word, a type and a colour in every
 order, some with a one-letter typo or an accent dropped; suggestions get word beginnings. A
 separate process requests ``/healthz``, ``/search?q=...`` and ``/search/suggestions?q=...`` in
@@ -40,9 +41,10 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
+from bench.pages import fresh_postgres, prepare_shop, shared_cache, shop_env, wait_for  # noqa: E402
 from bench.sync import free_port, start_sandbox  # noqa: E402
 from tests.processes import stop  # noqa: E402
+from tests.services import drop_keys  # noqa: E402
 
 TARGETS = {"search": 0.30, "suggestions": 0.50}
 # Kinds whose one path is requested again and again; every other path is requested once.
@@ -210,6 +212,7 @@ def load_main(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     secret = secrets.token_hex(16)
     sandbox_port, web_port = free_port(), free_port()
+    cache_url, tag = shared_cache()
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         started = time.perf_counter()
         sandbox = start_sandbox(sandbox_port, args.products, Path(tmp) / "sandbox.sqlite3", secret)
@@ -217,7 +220,9 @@ def run(args: argparse.Namespace) -> int:
         database_url, drop = fresh_postgres()
         web = None
         try:
-            env = shop_env(sandbox_port, database_url, secret)
+            env = shop_env(
+                sandbox_port, database_url, secret, CACHE_URL=f"{cache_url}?key_prefix={tag}"
+            )
             synced = prepare_shop(env)
             print(f"catalog synced (search index included) into PostgreSQL in {synced:.1f} s")
             words = catalog_words(database_url)
@@ -251,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
             if web is not None:
                 stop(web)
             drop()
+            drop_keys(cache_url, tag)
             stop(sandbox)
     return 0
 

@@ -38,6 +38,7 @@ from tests.processes import stop  # noqa: E402
 from tests.services import free_port  # noqa: E402
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 PAGE_SIZE = 200  # CATALOG_SYNC_PAGE_SIZE's default
 
 

@@ -35,12 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, wait_for  # noqa: E402
-from bench.sync import free_port, start_sandbox  # noqa: E402
+from bench.sync import REDIS, free_port, start_sandbox  # noqa: E402
 from centra_sandbox.webhooks_out import encode_payload, signature_header  # noqa: E402
 from tests.processes import stop  # noqa: E402
 from tests.services import drop_keys  # noqa: E402
 
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 WINDOW = 0.5  # the default CATALOG_WEBHOOK_COALESCE_SECONDS
 TARGET_REQUESTS = 100
 

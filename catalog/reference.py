@@ -32,11 +32,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from catalog import models
+from catalog import models, request_tokens
 from catalog.process_memo import ProcessMemo
 from catalog.signals import catalog_changed
 
-VERSION_KEY: Final = "catalog:reference-version"
+VERSION_KEY: Final = request_tokens.known("catalog:reference-version")
 
 T = TypeVar("T")
 
@@ -156,14 +156,8 @@ def load_reference() -> Reference:
 
 
 def catalog_version() -> str:
-    """The current version token (a cache read; a new token when the cache has none)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        # add(): when two processes race, both adopt whichever token landed first.
-        if not cache.add(VERSION_KEY, version, settings.CATALOG_REFERENCE_CACHE_SECONDS):
-            version = cache.get(VERSION_KEY) or version
-    return version
+    """The current version token (read once per request; a new one when the cache has none)."""
+    return request_tokens.random_token(VERSION_KEY, settings.CATALOG_REFERENCE_CACHE_SECONDS)
 
 
 _memo = ProcessMemo(catalog_version)
@@ -181,6 +175,7 @@ def get_reference() -> Reference:
 def invalidate() -> None:
     """Drop what every process keeps: a new version token, and this process's memo now."""
     cache.set(VERSION_KEY, uuid.uuid4().hex, settings.CATALOG_REFERENCE_CACHE_SECONDS)
+    request_tokens.forget(VERSION_KEY)
     _memo.clear()
 
 

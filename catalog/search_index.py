@@ -19,6 +19,7 @@ from typing import Any, Final
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from catalog import request_tokens
 from catalog.models import (
     Brand,
     CategoryText,
@@ -44,7 +45,7 @@ DOCUMENT_FIELDS: Final[dict[str, tuple[str, ...]]] = {
 }
 # A change of any of these reference kinds changes the labels of many documents.
 LABEL_KINDS: Final = frozenset({"category", "categorytext", "brand", "collection", "language"})
-VERSION_KEY: Final = "catalog:search-version"
+VERSION_KEY: Final = request_tokens.known("catalog:search-version")
 FTS_TABLE: Final = "catalog_searchfts"
 _FTS_INSERT: Final = (
     "INSERT INTO catalog_searchfts (rowid, product_id, language, name, labels, body, codes)"
@@ -68,18 +69,21 @@ def version() -> str:
     It is derived from the table (new documents always get new ids, and removals change the
     count), so every process computes the same token for the same index, and a token evicted
     from the cache is recomputed equal instead of forcing every process to rebuild."""
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT MAX(id), COUNT(*) FROM catalog_searchdocument")
-            top, count = cursor.fetchone()
-        token = f"{top or 0}.{count}"
-        cache.set(VERSION_KEY, token, None)
-    return str(token)
+    return request_tokens.token(VERSION_KEY, _count_version)
+
+
+def _count_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id), COUNT(*) FROM catalog_searchdocument")
+        top, count = cursor.fetchone()
+    token = f"{top or 0}.{count}"
+    cache.set(VERSION_KEY, token, None)
+    return token
 
 
 def _bump() -> None:
     cache.delete(VERSION_KEY)
+    request_tokens.forget(VERSION_KEY)
 
 
 def rebuild() -> int:

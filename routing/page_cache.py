@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from time import monotonic
@@ -44,12 +43,13 @@ from typing import Any, Final, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
+from catalog import request_tokens
 from catalog.context import ShopperContext
 from catalog.reference import catalog_version
 
 T = TypeVar("T")
 
-VERSION_KEY: Final = "shop:page-version"
+VERSION_KEY: Final = request_tokens.known("shop:page-version")
 # Hits kept as objects in each process: a few hundred pages' worth (details, rendered parts;
 # a category body is tens of kilobytes, so this stays within a few megabytes).
 LOCAL_ENTRIES: Final = 256
@@ -70,17 +70,12 @@ def enabled() -> bool:
 
 
 def content_version() -> str:
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        token = uuid.uuid4().hex
-        # add(): when two processes race, both adopt whichever token landed first.
-        if not cache.add(VERSION_KEY, token, seconds()):
-            token = cache.get(VERSION_KEY) or token
-    return f"{catalog_version()}.{token}"
+    return f"{catalog_version()}.{request_tokens.random_token(VERSION_KEY, seconds())}"
 
 
 def invalidate(**kwargs: Any) -> None:
     cache.delete(VERSION_KEY)
+    request_tokens.forget(VERSION_KEY)
     # The new version misses every local entry anyway; drop them now rather than at expiry.
     clear_local()
 

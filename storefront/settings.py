@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "storefront.correlation.CorrelationIdMiddleware",
+    # The catalog's version tokens: read from the shared cache once per request.
+    "catalog.request_tokens.OneReadPerRequest",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the path, the query or a cookie: NUL never goes further.
     "storefront.request_edge.RejectNulMiddleware",
@@ -103,6 +105,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # without this, shops (or test runs) sharing one Redis database would share every key.
 if "key_prefix" in CACHES["default"]:
     CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "storefront.redis_cache.RedisCache"
 _shared_cache = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
 # With a shared cache (Redis), sessions read from it and persist to the database; without one,
 # from the database alone, so every process sees the same session.

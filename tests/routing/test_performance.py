@@ -117,3 +117,43 @@ def test_sitemap_queries_are_bounded(client, django_assert_max_num_queries) -> N
     client.get("/sitemap.xml")
     with django_assert_max_num_queries(12):
         client.get("/sitemap.xml")
+
+
+@pytest.mark.parametrize("url", CATALOG_PAGES)
+def test_a_catalog_page_reads_the_version_tokens_in_one_round_trip(
+    client, monkeypatch, url: str
+) -> None:
+    from django.core.cache import caches
+
+    from catalog import reference, search_index
+    from routing import page_cache
+
+    shared = caches["default"]
+    get, get_many = shared.get, shared.get_many
+    trips: list[set[str]] = []  # the keys each read of the shared cache asked for
+
+    inside_many = False  # the local-memory cache's get_many calls get once per key
+
+    def one(key, *args, **kwargs):
+        if not inside_many:
+            trips.append({key})
+        return get(key, *args, **kwargs)
+
+    def many(keys, *args, **kwargs):
+        nonlocal inside_many
+        trips.append(set(keys))
+        inside_many = True
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside_many = False
+
+    client.get(url)
+    monkeypatch.setattr(shared, "get", one)
+    monkeypatch.setattr(shared, "get_many", many)
+    assert client.get(url).status_code == 200
+
+    # Every page consults the reference data's and the page cache's versions a dozen times
+    # (each page-cache key, the ETag, each process memo): with Redis, each read a round trip.
+    tokens = {reference.VERSION_KEY, page_cache.VERSION_KEY, search_index.VERSION_KEY}
+    assert [trip & tokens for trip in trips if trip & tokens] == [tokens]

@@ -65,7 +65,8 @@ def test_production_environment_switches_every_service() -> None:
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
     assert shown["db"] == "django.db.backends.postgresql"
-    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, keeping one client per connection pool (storefront.redis_cache).
+    assert shown["cache"] == "storefront.redis_cache.RedisCache"
     assert shown["sessions"] == "django.contrib.sessions.backends.cached_db"
     assert shown["eager"] is False
     assert shown["centra"] == "https://example.centra.com/api/checkout/"
