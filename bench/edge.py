@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
-from bench.sync import REDIS, free_port, start_sandbox  # noqa: E402
+from bench.sync import REDIS, free_port, shared_cache, start_sandbox  # noqa: E402
 from bench.webhooks import query  # noqa: E402
 from tests.processes import stop  # noqa: E402
 from tests.services import drop_keys  # noqa: E402
@@ -335,8 +335,8 @@ def run(args: argparse.Namespace) -> int:
             raise SystemExit(f"{tool} not found: apt-get install varnish varnish-modules wrk")
     secret, webhook_secret = secrets.token_hex(16), secrets.token_hex(16)
     sandbox_port, web_port, proxy_port = free_port(), free_port(), free_port()
-    tag = f"bench-edge-{secrets.token_hex(6)}"
-    broker, cache_url = f"{REDIS}/11", f"{REDIS}/12"
+    cache_url, tag = shared_cache("edge")
+    broker = f"{REDIS}/11"
     rows: list[tuple[str, str, str]] = []
     kept = tempfile.mkdtemp(prefix="bench-edge-") if args.keep_logs else None
     with contextlib.nullcontext(kept) if kept else tempfile.TemporaryDirectory() as tmp:

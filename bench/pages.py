@@ -42,7 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.sync import POSTGRES, REDIS, free_port, start_sandbox  # noqa: E402
+from bench.sync import POSTGRES, free_port, shared_cache, start_sandbox  # noqa: E402
 from tests.processes import stop  # noqa: E402
 from tests.services import drop_keys  # noqa: E402
 
@@ -255,17 +255,10 @@ def prepare_shop(env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def shared_cache() -> tuple[str, str]:
-    """(Redis database URL, key prefix): the shop's cache on Redis, as in production
-    (``BENCH_REDIS_URL``), under a prefix of this run's own (``CACHE_URL`` is
-    ``<url>?key_prefix=<prefix>``); drop its keys with ``tests.services.drop_keys``."""
-    return f"{REDIS}/12", f"bench-{secrets.token_hex(6)}"
-
-
 def run(args: argparse.Namespace) -> int:
     secret = secrets.token_hex(16)
     sandbox_port, web_port = free_port(), free_port()
-    cache_url, tag = shared_cache()
+    cache_url, tag = shared_cache("pages")
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         started = time.perf_counter()
         sandbox = start_sandbox(sandbox_port, args.products, Path(tmp) / "sandbox.sqlite3", secret)

@@ -41,8 +41,8 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import fresh_postgres, prepare_shop, shared_cache, shop_env, wait_for  # noqa: E402
-from bench.sync import free_port, start_sandbox  # noqa: E402
+from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
+from bench.sync import free_port, shared_cache, start_sandbox  # noqa: E402
 from tests.processes import stop  # noqa: E402
 from tests.services import drop_keys  # noqa: E402
 
@@ -212,7 +212,7 @@ def load_main(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     secret = secrets.token_hex(16)
     sandbox_port, web_port = free_port(), free_port()
-    cache_url, tag = shared_cache()
+    cache_url, tag = shared_cache("search")
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         started = time.perf_counter()
         sandbox = start_sandbox(sandbox_port, args.products, Path(tmp) / "sandbox.sqlite3", secret)

@@ -39,6 +39,15 @@ from tests.services import free_port  # noqa: E402
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def shared_cache(bench: str) -> tuple[str, str]:
+    """(Redis database URL, tag): the shop's cache on Redis, as in production, under a key
+    prefix of this run's own (``CACHE_URL`` is ``<url>?key_prefix=<tag>``; the tag also names a
+    run's Celery queue). Drop its keys with ``tests.services.drop_keys(url, tag)``."""
+    return f"{REDIS}/12", f"bench-{bench}-{secrets.token_hex(6)}"
+
+
 PAGE_SIZE = 200  # CATALOG_SYNC_PAGE_SIZE's default
 
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, prepare_shop, shop_env, wait_for  # noqa: E402
-from bench.sync import REDIS, free_port, start_sandbox  # noqa: E402
+from bench.sync import free_port, shared_cache, start_sandbox  # noqa: E402
 from bench.webhooks import query  # noqa: E402
 from tests.processes import stop  # noqa: E402
 from tests.services import drop_keys  # noqa: E402
@@ -55,8 +55,7 @@ def random_paths(count: int, categories: list[str], seed: int = 4) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     secret = secrets.token_hex(16)
     sandbox_port, web_port = free_port(), free_port()
-    tag = f"bench-paths-{secrets.token_hex(6)}"
-    cache_url = f"{REDIS}/12"
+    cache_url, tag = shared_cache("paths")
     with tempfile.TemporaryDirectory(prefix="bench-paths-") as tmp:
         sandbox = start_sandbox(sandbox_port, args.products, Path(tmp) / "sandbox.sqlite3", secret)
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import fresh_postgres, wait_for  # noqa: E402
-from bench.sync import REDIS, free_port, start_sandbox  # noqa: E402
+from bench.sync import REDIS, free_port, shared_cache, start_sandbox  # noqa: E402
 from centra_sandbox.webhooks_out import encode_payload, signature_header  # noqa: E402
 from tests.processes import stop  # noqa: E402
 from tests.services import drop_keys  # noqa: E402
@@ -94,8 +94,8 @@ def query(database_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
 def run(args: argparse.Namespace) -> int:
     secret, webhook_secret = secrets.token_hex(16), secrets.token_hex(16)
     sandbox_port, web_port = free_port(), free_port()
-    tag = f"bench-webhooks-{secrets.token_hex(6)}"
-    broker, cache_url = f"{REDIS}/11", f"{REDIS}/12"
+    cache_url, tag = shared_cache("webhooks")
+    broker = f"{REDIS}/11"
     with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
         sandbox = start_sandbox(sandbox_port, args.catalog, Path(tmp) / "sandbox.sqlite3", secret)
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
