@@ -23,12 +23,13 @@ How it stays correct:
 Each process also keeps its most recent hits as objects (:data:`LOCAL_ENTRIES` of them), in
 front of Django's cache: unpickling a product's detail on every view cost more than the rest of
 the lookup. This stays correct for the same reason the shared entries do: the key holds the
-content version, read from the shared cache on every lookup, so an announced change misses here
-too. A local copy lives no longer than ``PAGE_CACHE_SECONDS`` and is only reachable while the
-version token it was stored under lives (which expires after as long). Values are shared
-between the requests of a process, so they must be treated as read-only: they are frozen
-dataclasses and strings, and the few dicts and lists inside are only read (a product's JSON-LD
-is copied before its URLs are made absolute).
+content version, read from the shared cache by every request (once,
+:mod:`catalog.request_tokens`), so from the next request on an announced change misses here too.
+A local copy lives no longer than ``PAGE_CACHE_SECONDS`` and is only reachable while the version
+token it was stored under lives (which expires after as long). Values are shared between the
+requests of a process, so they must be treated as read-only: they are frozen dataclasses and
+strings, and the few dicts and lists inside are only read (a product's JSON-LD is copied before
+its URLs are made absolute).
 """
 
 from __future__ import annotations
